@@ -1,0 +1,172 @@
+"""The ``creatorbot`` command line: run, demo, migrate, backup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.errors import ConfigError, MigrationError
+
+log = logging.getLogger("creatorbot")
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # discord.py's per-request debug lines would include URLs with interaction tokens.
+    logging.getLogger("discord.http").setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"creatorbot: {message}", file=sys.stderr)
+    return code
+
+
+async def _run(token: str) -> int:
+    import discord
+
+    from bot.app import Runtime, open_services
+    from bot.client import point_discord_py_at
+    from bot.config import load_settings
+
+    config = load_settings()
+    point_discord_py_at(config.discord_api_base, config.discord_gateway_url)
+    services = await open_services(config)
+    runtime = Runtime(services)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    client_task = await runtime.start(token)
+    stop_task = asyncio.create_task(stop.wait())
+    await asyncio.wait({client_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+    failure = client_task.exception() if client_task.done() else None
+    stop_task.cancel()
+    log.info("shutting down")
+    await runtime.stop()
+    if isinstance(failure, discord.LoginFailure):
+        return _fail("DISCORD_TOKEN was rejected by Discord; check the bot token", 1)
+    if isinstance(failure, discord.PrivilegedIntentsRequired):
+        return _fail("Discord refused the requested gateway intents", 1)
+    if failure is not None:
+        log.error("the Discord client stopped", exc_info=failure)
+        return 1
+    log.info("stopped cleanly")
+    return 0
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+
+    config = load_settings()
+    token = config.require_token()
+    setup_logging(config.log_level)
+    return asyncio.run(_run(token))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    setup_logging("WARNING" if not args.verbose else "DEBUG")
+    return asyncio.run(run_demo(verbose=args.verbose))
+
+
+async def _migrate() -> int:
+    from bot.clock import SystemClock
+    from bot.config import load_settings
+    from bot.db.connection import Database
+    from bot.db.migrate import current_version, migrate
+
+    config = load_settings()
+    db = await Database(config.database_path).connect()
+    try:
+        applied = await migrate(db, SystemClock())
+        version = await current_version(db)
+    finally:
+        await db.close()
+    if applied:
+        print(f"applied {', '.join(applied)}; {config.database_path} is at version {version}")
+    else:
+        print(f"{config.database_path} is up to date at version {version}")
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    return asyncio.run(_migrate())
+
+
+async def _backup(target: Path) -> int:
+    from tqdm import tqdm
+
+    from bot.config import load_settings
+    from bot.db.connection import Database
+
+    config = load_settings()
+    db = await Database(config.database_path).connect()
+    bar = tqdm(unit="page", desc="backup", disable=None)
+    try:
+
+        def progress(remaining: int, total: int) -> None:
+            bar.total = total
+            bar.n = total - remaining
+            bar.refresh()
+
+        await db.backup(str(target), progress)
+    finally:
+        bar.close()
+        await db.close()
+    print(f"backed up {config.database_path} to {target}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+
+    config = load_settings()
+    target = Path(args.path)
+    if not Path(config.database_path).is_file():
+        return _fail(f"no database at {config.database_path} (CREATORBOT_DATABASE_URL)", 1)
+    if target.exists():
+        return _fail(f"{target} already exists; choose a new file name", 1)
+    return asyncio.run(_backup(target))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="creatorbot",
+        description="Run a brand's creator affiliate program inside its Discord server.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot, the tracker and the schedule (needs DISCORD_TOKEN)")
+    demo = sub.add_parser("demo", help="a scripted walk-through against the local Discord emulator")
+    demo.add_argument("--verbose", action="store_true", help="show the bot's log too")
+    sub.add_parser("migrate", help="apply pending database migrations")
+    backup = sub.add_parser("backup", help="take an online backup of the SQLite database")
+    backup.add_argument("path", help="file to write the backup to")
+    return parser
+
+
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "migrate": cmd_migrate, "backup": cmd_backup}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        return _fail(f"configuration error: {exc}")
+    except MigrationError as exc:
+        return _fail(f"database error: {exc}", 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""SQL for ``guild_settings``."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.db.connection import Queries, Transaction
+from bot.domain.settings import GuildSettings
+
+
+def _from_row(row: sqlite3.Row) -> GuildSettings:
+    domains = tuple(d for d in row["allowed_domains"].split(",") if d)
+    return GuildSettings(
+        guild_id=row["guild_id"],
+        review_channel_id=row["review_channel_id"],
+        announcements_channel_id=row["announcements_channel_id"],
+        creator_role_id=row["creator_role_id"],
+        manager_role_id=row["manager_role_id"],
+        shop_url=row["shop_url"],
+        allowed_domains=domains,
+        commission_rate_bp=row["commission_rate_bp"],
+        timezone=row["timezone"],
+        currency=row["currency"],
+        summary_cron=row["summary_cron"],
+        hold_days=row["hold_days"],
+        payout_threshold_minor=row["payout_threshold_minor"],
+        reminder_offsets=row["reminder_offsets"],
+    )
+
+
+class SettingsRepository:
+    async def get(self, q: Queries, guild_id: int) -> GuildSettings | None:
+        row = await q.fetch_one("SELECT * FROM guild_settings WHERE guild_id = ?", guild_id)
+        return None if row is None else _from_row(row)
+
+    async def all(self, q: Queries) -> list[GuildSettings]:
+        rows = await q.fetch_all("SELECT * FROM guild_settings ORDER BY guild_id")
+        return [_from_row(r) for r in rows]
+
+    async def save(self, tx: Transaction, settings: GuildSettings, now: int) -> None:
+        query = """
+            INSERT INTO guild_settings (
+                guild_id, review_channel_id, announcements_channel_id, creator_role_id,
+                manager_role_id, shop_url, allowed_domains, commission_rate_bp, timezone,
+                currency, summary_cron, hold_days, payout_threshold_minor, reminder_offsets,
+                created_at, updated_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (guild_id) DO UPDATE SET
+                review_channel_id = excluded.review_channel_id,
+                announcements_channel_id = excluded.announcements_channel_id,
+                creator_role_id = excluded.creator_role_id,
+                manager_role_id = excluded.manager_role_id,
+                shop_url = excluded.shop_url,
+                allowed_domains = excluded.allowed_domains,
+                commission_rate_bp = excluded.commission_rate_bp,
+                timezone = excluded.timezone,
+                currency = excluded.currency,
+                summary_cron = excluded.summary_cron,
+                hold_days = excluded.hold_days,
+                payout_threshold_minor = excluded.payout_threshold_minor,
+                reminder_offsets = excluded.reminder_offsets,
+                updated_at = excluded.updated_at
+        """
+        s = settings
+        await tx.execute(
+            query,
+            s.guild_id,
+            s.review_channel_id,
+            s.announcements_channel_id,
+            s.creator_role_id,
+            s.manager_role_id,
+            s.shop_url,
+            ",".join(s.allowed_domains),
+            s.commission_rate_bp,
+            s.timezone,
+            s.currency,
+            s.summary_cron,
+            s.hold_days,
+            s.payout_threshold_minor,
+            s.reminder_offsets,
+            now,
+            now,
+        )

@@ -1,0 +1,155 @@
+"""Discord glue shared by every cog: the reply helper, the manager check, the error path."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import CreatorbotError
+from bot.i18n import language_of, render
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Nothing the bot posts may ping anyone unless a call opts in to one specific user.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def lang(interaction: discord.Interaction) -> str:
+    """The language to answer this interaction in (``en`` or ``nl``)."""
+    return language_of(interaction.locale)
+
+
+def services(interaction: discord.Interaction) -> Services:
+    return interaction.client.services  # type: ignore[attr-defined]
+
+
+async def reply(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    ephemeral: bool = True,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+    files: list[discord.File] | None = None,
+) -> None:
+    """Answer an interaction whether or not it was already responded to or deferred."""
+    kwargs: dict[str, Any] = {"content": content, "ephemeral": ephemeral}
+    kwargs["allowed_mentions"] = NO_MENTIONS
+    if embed is not None:
+        kwargs["embed"] = embed
+    if view is not None:
+        kwargs["view"] = view
+    if files:
+        kwargs["files"] = files
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+class NotManagerFailure(app_commands.CheckFailure):
+    """The member has neither Manage Server nor the configured manager role."""
+
+
+class GuildOnlyFailure(app_commands.CheckFailure):
+    """A server command was used in a DM."""
+
+
+async def is_manager(interaction: discord.Interaction) -> bool:
+    """Manage Server permission, or the server's configured manager role."""
+    if interaction.guild is None or not isinstance(interaction.user, discord.Member):
+        raise GuildOnlyFailure()
+    if interaction.user.guild_permissions.manage_guild:
+        return True
+    settings = await services(interaction).settings.get(interaction.guild.id)
+    role_id = settings.manager_role_id
+    if role_id is not None and any(role.id == role_id for role in interaction.user.roles):
+        return True
+    raise NotManagerFailure()
+
+
+def manager_only() -> Any:
+    """Mark a command (or group) as a program-manager command.
+
+    Sets Discord's default permission to Manage Server (what server admins see under
+    Integrations) and checks at run time, where the manager role is accepted too.
+    """
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        func = app_commands.guild_only()(func)
+        return app_commands.check(is_manager)(func)
+
+    return decorator
+
+
+def error_text(error: BaseException, language: str) -> str | None:
+    """The user-facing text for an expected error, or ``None`` if it was unexpected."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, CreatorbotError):
+        return render(error.key, language, **error.params)
+    if isinstance(error, NotManagerFailure):
+        return render("errors.not_manager", language)
+    if isinstance(error, GuildOnlyFailure | app_commands.NoPrivateMessage):
+        return render("errors.guild_only", language)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return render("errors.cooldown", language, seconds=round(error.retry_after))
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return render("errors.bot_permissions", language, missing=error.missing_permissions)
+    if isinstance(error, app_commands.CheckFailure):
+        return render("errors.not_allowed", language)
+    if isinstance(error, app_commands.TransformerError):
+        return render("errors.bad_option", language, value=str(error.value))
+    return None
+
+
+async def answer_error(interaction: discord.Interaction, error: BaseException, where: str) -> None:
+    """The one error path of commands, buttons and modals.
+
+    Expected errors are answered ephemerally in the user's language; anything else is
+    logged once with its context and answered with a short generic message.
+    """
+    language = lang(interaction)
+    text = error_text(error, language)
+    if text is None:
+        original = getattr(error, "original", error)
+        log.error(
+            "unexpected error in %s (guild=%s, user=%s)",
+            where,
+            interaction.guild_id,
+            interaction.user.id if interaction.user else None,
+            exc_info=original,
+        )
+        text = render("errors.unexpected", language)
+    try:
+        await reply(interaction, text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver the error answer for %s", where)
+
+
+class CreatorTree(app_commands.CommandTree):
+    """The command tree with the program's single error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "command"
+        await answer_error(interaction, error, f"/{command}")
+
+
+class ManagedView(discord.ui.View):
+    """Base view whose errors go through :func:`answer_error`."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await answer_error(interaction, error, f"component {getattr(item, 'custom_id', item)}")

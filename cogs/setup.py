@@ -1,0 +1,117 @@
+"""``/setup``: the per-server program settings (managers only)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+import discord
+from babel.numbers import list_currencies
+from discord import app_commands
+from discord.ext import commands
+
+from bot.domain.settings import GuildSettings
+from bot.i18n import render
+from bot.interactions import lang, manager_only, reply, services
+from bot.translator import text
+
+_TIMEZONES = sorted(available_timezones())
+_CURRENCIES = sorted(c for c in list_currencies() if len(c) == 3)
+
+
+def settings_embed(
+    settings: GuildSettings, language: str, changed: dict[str, Any]
+) -> discord.Embed:
+    """The settings as an embed; changed options are marked."""
+    key = "setup.saved_title" if changed else "setup.current_title"
+    embed = discord.Embed(title=render(key, language), colour=discord.Colour.blurple())
+    embed.description = render("setup.show", language, s=settings, changed=set(changed))
+    return embed
+
+
+def _choices(values: list[str], current: str) -> list[app_commands.Choice[str]]:
+    needle = current.lower().replace(" ", "_")
+    starts = [v for v in values if v.lower().startswith(needle)]
+    contains = [v for v in values if needle in v.lower() and v not in starts]
+    return [app_commands.Choice(name=v, value=v) for v in (starts + contains)[:25]]
+
+
+class SetupCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="setup", description=text("setup.description"))
+    @app_commands.describe(
+        review_channel=text("setup.options.review_channel"),
+        announcements_channel=text("setup.options.announcements_channel"),
+        creator_role=text("setup.options.creator_role"),
+        manager_role=text("setup.options.manager_role"),
+        shop_url=text("setup.options.shop_url"),
+        allowed_domains=text("setup.options.allowed_domains"),
+        commission_rate=text("setup.options.commission_rate"),
+        timezone=text("setup.options.timezone"),
+        currency=text("setup.options.currency"),
+        summary_cron=text("setup.options.summary_cron"),
+        hold_days=text("setup.options.hold_days"),
+        payout_threshold=text("setup.options.payout_threshold"),
+        reminder_offsets=text("setup.options.reminder_offsets"),
+    )
+    @manager_only()
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        review_channel: discord.TextChannel | None = None,
+        announcements_channel: discord.TextChannel | None = None,
+        creator_role: discord.Role | None = None,
+        manager_role: discord.Role | None = None,
+        shop_url: app_commands.Range[str, 1, 500] | None = None,
+        allowed_domains: app_commands.Range[str, 0, 1000] | None = None,
+        commission_rate: app_commands.Range[str, 1, 10] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        currency: app_commands.Range[str, 3, 3] | None = None,
+        summary_cron: app_commands.Range[str, 9, 100] | None = None,
+        hold_days: app_commands.Range[int, 0, 365] | None = None,
+        payout_threshold: app_commands.Range[str, 1, 20] | None = None,
+        reminder_offsets: app_commands.Range[str, 2, 100] | None = None,
+    ) -> None:
+        given = {
+            "review_channel": review_channel.id if review_channel else None,
+            "announcements_channel": announcements_channel.id if announcements_channel else None,
+            "creator_role": creator_role.id if creator_role else None,
+            "manager_role": manager_role.id if manager_role else None,
+            "shop_url": shop_url,
+            "allowed_domains": allowed_domains,
+            "commission_rate": commission_rate,
+            "timezone": timezone,
+            "currency": currency,
+            "summary_cron": summary_cron,
+            "hold_days": hold_days,
+            "payout_threshold": payout_threshold,
+            "reminder_offsets": reminder_offsets,
+        }
+        changes = {option: value for option, value in given.items() if value is not None}
+        service = services(interaction).settings
+        assert interaction.guild_id is not None  # manager_only() is guild-only
+        if changes:
+            settings, changed = await service.update(
+                interaction.guild_id, interaction.user.id, changes
+            )
+        else:
+            settings, changed = await service.get(interaction.guild_id), {}
+        await reply(interaction, embed=settings_embed(settings, lang(interaction), changed))
+
+    @setup.autocomplete("timezone")
+    async def _timezone(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(_TIMEZONES, current)
+
+    @setup.autocomplete("currency")
+    async def _currency(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(_CURRENCIES, current)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(SetupCog(bot))

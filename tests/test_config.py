@@ -1,0 +1,99 @@
+"""Process configuration: defaults, one clear error naming the variable, no secrets shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+def test_defaults_match_the_product() -> None:
+    """Without any variable the documented defaults apply."""
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///creatorbot.db"
+    assert settings.public_url == "http://127.0.0.1:8080"
+    assert (settings.http_host, settings.http_port, settings.sweep_seconds) == (
+        "127.0.0.1",
+        8080,
+        60,
+    )
+    assert settings.shopify_secret is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CREATORBOT_HTTP_PORT", "eighty"),
+        ("CREATORBOT_PUBLIC_URL", "go.brand.example"),
+        ("CREATORBOT_DATABASE_URL", "mysql://x"),
+        ("DISCORD_GATEWAY_URL", "http://127.0.0.1:1"),
+        ("CREATORBOT_SWEEP_SECONDS", "0"),
+    ],
+)
+def test_invalid_variable_is_named(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """A bad value raises an error naming exactly that variable."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.variable == variable
+
+
+def test_toml_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """creatorbot.toml supplies values; the environment wins over it."""
+    path = tmp_path / "creatorbot.toml"
+    path.write_text(
+        'creatorbot_public_url = "https://go.brand.example/"\ncreatorbot_http_port = 9000\n'
+    )
+    monkeypatch.setenv("CREATORBOT_CONFIG", str(path))
+    monkeypatch.setenv("CREATORBOT_HTTP_PORT", "9100")
+    settings = load_settings()
+    assert settings.public_url == "https://go.brand.example"
+    assert settings.http_port == 9100
+
+
+def test_secrets_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings' text form hides tokens and webhook secrets."""
+    monkeypatch.setenv("DISCORD_TOKEN", "very-secret-token")
+    monkeypatch.setenv("CREATORBOT_STRIPE_SECRET", "whsec_abc")
+    shown = repr(load_settings())
+    assert "very-secret-token" not in shown and "whsec_abc" not in shown
+
+
+def test_run_without_token_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """`creatorbot run` with no token exits 2 and names DISCORD_TOKEN on one line."""
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "DISCORD_TOKEN" in err
+
+
+def test_cli_bad_variable_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad variable stops start-up before anything else happens."""
+    monkeypatch.setenv("DISCORD_TOKEN", "x")
+    monkeypatch.setenv("CREATORBOT_HTTP_PORT", "-5")
+    assert main(["run"]) == 2
+    assert "CREATORBOT_HTTP_PORT" in capsys.readouterr().err
+
+
+def test_migrate_and_backup_commands(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`migrate` brings a file to the code's version; `backup` writes a copy once."""
+    monkeypatch.setenv("CREATORBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'live.db'}")
+    assert main(["migrate"]) == 0
+    assert "applied" in capsys.readouterr().out
+    assert main(["migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    target = tmp_path / "copy.db"
+    assert main(["backup", str(target)]) == 0
+    assert target.stat().st_size > 0
+    assert main(["backup", str(target)]) == 1
+    assert "already exists" in capsys.readouterr().err
