@@ -1,0 +1,805 @@
+"""The public :class:`DiscordEmulator`: server lifecycle, world building, records and drivers."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from ._clock import EmulatorClock
+from ._commands import CommandRegistry
+from ._constants import (
+    DEFAULT_ATTACHMENT_SIZE_LIMIT,
+    ChannelType,
+    Intent,
+    InteractionType,
+    MessageFlag,
+    Perm,
+)
+from ._errors import EmulatorError, EmulatorTimeout
+from ._gateway import Gateway
+from ._http import Fault, Router
+from ._interactions import Interaction, InteractionDriver
+from ._limits import validate_message
+from ._records import Attachment, Message, RecordedRequest, RoleChange, Violation
+from ._rest import register_core_routes
+from ._state import Channel, Guild, Member, Role, SnowflakeGenerator, User, utcnow
+from ._webhooks import register_webhook_routes
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DiscordEmulator"]
+
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+_APPLICATION_FLAGS = (1 << 13) | (1 << 15) | (1 << 19) | (1 << 23)
+
+
+class DiscordEmulator:
+    """A local Discord API (REST v10 + gateway) for the real discord.py client.
+
+    Typical use::
+
+        emu = DiscordEmulator()
+        await emu.start()
+        restore = point_discord_py_at(emu.api_base, emu.gateway_url)
+        guild = emu.create_guild("Brand HQ")
+        ...  # start the bot with emu.token, then drive it with emu.invoke/click/...
+        await emu.stop()
+
+    Everything the bot does is recorded (``messages``, ``dms``, ``role_changes``,
+    ``requests``) and every Discord limit it breaks is answered with Discord's
+    real error and recorded in ``violations``.
+    """
+
+    def __init__(
+        self,
+        clock: EmulatorClock | None = None,
+        bot_name: str = "creatorbot",
+        *,
+        attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
+        heartbeat_interval_ms: int = 41_250,
+    ) -> None:
+        self.clock = clock or EmulatorClock()
+        self._snowflakes = SnowflakeGenerator()
+        self.application_id: int = self._snowflakes.next()
+        self.bot_user = User(id=self.application_id, name=bot_name, bot=True)
+        encoded_id = base64.b64encode(str(self.application_id).encode()).decode().rstrip("=")
+        self.token: str = f"{encoded_id}.{secrets.token_urlsafe(5)}.{secrets.token_urlsafe(27)}"
+        self.application_flags = _APPLICATION_FLAGS
+        self.allowed_privileged_intents = Intent.PRIVILEGED
+        # Discord hides commands whose default_member_permissions the member lacks, unless a
+        # server admin grants the command to a role or member under Server Settings >
+        # Integrations: see allow_command(). Set False to skip the check entirely.
+        self.enforce_command_permissions = True
+        self.command_grants: dict[tuple[int, str], set[int]] = {}
+        self.attachment_size_limit = attachment_size_limit
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.app_owner_id = 0
+        self.presence: Any = None
+
+        self._users: dict[int, User] = {self.bot_user.id: self.bot_user}
+        self._guilds: dict[int, Guild] = {}
+        self._channels: dict[int, Channel] = {}
+        self._dm_channels: dict[int, Channel] = {}
+        self._closed_dms: set[int] = set()
+        self._messages: dict[int, Message] = {}
+        self._channel_messages: dict[int, list[Message]] = {}
+        self._attachments: dict[int, Attachment] = {}
+        self._commands = CommandRegistry(self._snowflakes, self.application_id)
+
+        self.role_changes: list[RoleChange] = []
+        self.requests: list[RecordedRequest] = []
+        self.unhandled_requests: list[RecordedRequest] = []
+        self.violations: list[Violation] = []
+        self.identified_intents: list[int] = []
+
+        self._gateway = Gateway(self)
+        self._router = Router(self)
+        register_core_routes(self._router, self)
+        register_webhook_routes(self._router, self)
+        self._driver = InteractionDriver(self)
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    # ------------------------------------------------------------------ server
+    async def start(self) -> None:
+        """Bind the HTTP + websocket server on 127.0.0.1 (random free port)."""
+        if self._runner is not None:
+            raise EmulatorError("emulator already started")
+        app = web.Application(client_max_size=self.attachment_size_limit * 4 + 8 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway.handle)
+        app.router.add_get("/gateway/", self._gateway.handle)
+        app.router.add_get(
+            "/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment
+        )
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._router.handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        log.info("Discord emulator listening on %s", self.api_base)
+
+    async def stop(self) -> None:
+        """Close all gateway connections and shut the server down.
+
+        Close the bot first: a client still running when the emulator stops
+        will try to reconnect and log connection errors.
+        """
+        await self._gateway.shutdown()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        log.info("Discord emulator stopped")
+
+    async def __aenter__(self) -> DiscordEmulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _require_port(self) -> int:
+        if self.port is None:
+            raise EmulatorError("emulator not started; await emu.start() first")
+        return self.port
+
+    @property
+    def base_url(self) -> str:
+        """Root URL of the server, e.g. ``http://127.0.0.1:PORT`` (attachments live here)."""
+        return f"http://127.0.0.1:{self._require_port()}"
+
+    @property
+    def api_base(self) -> str:
+        """REST base URL, e.g. ``http://127.0.0.1:PORT/api/v10``."""
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        """Gateway URL without query, e.g. ``ws://127.0.0.1:PORT/gateway``."""
+        return f"ws://127.0.0.1:{self._require_port()}/gateway"
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        attachment = self._attachments.get(int(request.match_info["attachment_id"]))
+        if attachment is None or attachment.filename != request.match_info["filename"]:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=attachment.content, content_type=attachment.content_type)
+
+    # ------------------------------------------------------------------ gateway
+    async def wait_until_connected(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 - public API takes a timeout
+        """Wait until a client is identified (READY and GUILD_CREATEs sent) or resumed."""
+        try:
+            await asyncio.wait_for(self._gateway.connected_event.wait(), timeout)
+        except TimeoutError:
+            raise EmulatorTimeout(f"no gateway client connected within {timeout}s") from None
+
+    def disconnect_clients(self, code: int = 4000, *, resumable: bool = True) -> asyncio.Task[None]:
+        """Close every gateway connection with ``code``.
+
+        With the default 4000 discord.py reconnects and RESUMEs (missed events
+        are replayed). ``resumable=False`` forgets the sessions so a reconnect
+        gets INVALID_SESSION and identifies again. Returns a task you may await.
+        """
+        return asyncio.get_running_loop().create_task(
+            self._gateway.disconnect(code, resumable=resumable)
+        )
+
+    @property
+    def connected(self) -> bool:
+        """Whether at least one client is connected to the gateway."""
+        return bool(self._gateway.live_sessions())
+
+    @property
+    def connection_count(self) -> int:
+        """How many times a client identified (new sessions, not resumes)."""
+        return self._gateway.identify_count
+
+    def _dispatch_world(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        *,
+        guild_id: int | None = None,
+        intent: int | None = None,
+    ) -> None:
+        """Dispatch a world change (guild events need the GUILDS intent)."""
+        if guild_id is not None and intent is None:
+            intent = Intent.GUILDS
+        self._gateway.dispatch(event, payload, intent=intent)
+
+    def _dispatch_member_update(self, guild: Guild, member: Member) -> None:
+        payload = member.to_payload()
+        payload["guild_id"] = str(guild.id)
+        self._gateway.dispatch("GUILD_MEMBER_UPDATE", payload, intent=Intent.GUILD_MEMBERS)
+
+    def _dispatch_guild_create(self, guild: Guild) -> None:
+        for session in list(self._gateway.sessions.values()):
+            if session.resumable and session.wants(Intent.GUILDS):
+                members = session.wants(Intent.GUILD_MEMBERS)
+                session.dispatch("GUILD_CREATE", guild.to_payload(include_all_members=members))
+
+    # ----------------------------------------------------------- world building
+    def create_user(
+        self, name: str, locale: str = "en-US", *, bot: bool = False, global_name: str | None = None
+    ) -> User:
+        """Create a user (not yet in any guild)."""
+        user = User(
+            id=self._snowflakes.next(), name=name, locale=locale, bot=bot, global_name=global_name
+        )
+        self._users[user.id] = user
+        return user
+
+    def create_guild(
+        self,
+        name: str,
+        owner: User | None = None,
+        *,
+        preferred_locale: str = "en-US",
+        bot_permissions: int = Perm.DEFAULT_BOT,
+        everyone_permissions: int = Perm.DEFAULT_EVERYONE,
+        default_channel: str | None = "general",
+    ) -> Guild:
+        """Create a guild the bot is a member of; dispatches ``GUILD_CREATE``.
+
+        The guild gets an @everyone role (id == guild id), the bot's managed
+        role (``guild.bot_role``, with ``bot_permissions``), an owner (created
+        when ``owner`` is None) and a ``#general`` text channel.
+        """
+        if owner is None:
+            owner = self.create_user(f"{name} owner")
+        guild = Guild(
+            self, self._snowflakes.next(), name, owner.id, preferred_locale=preferred_locale
+        )
+        guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", everyone_permissions, 0)
+        bot_role = guild._insert_role(
+            self.bot_user.name, bot_permissions, 1, managed=True, bot_id=self.bot_user.id
+        )
+        guild.bot_role_id = bot_role.id
+        guild.members[owner.id] = Member(guild.id, owner)
+        guild.members[self.bot_user.id] = Member(guild.id, self.bot_user, [bot_role.id])
+        if default_channel:
+            guild._new_channel(default_channel, ChannelType.GUILD_TEXT)
+        self._guilds[guild.id] = guild
+        self._dispatch_guild_create(guild)
+        return guild
+
+    def user(self, user_id: int | User) -> User:
+        """Look up a user by id (raises :class:`EmulatorError` if unknown)."""
+        key = int(getattr(user_id, "id", user_id))
+        try:
+            return self._users[key]
+        except KeyError:
+            raise EmulatorError(f"unknown user {key}") from None
+
+    def guild(self, guild_id: int | Guild) -> Guild:
+        """Look up a guild by id."""
+        key = int(getattr(guild_id, "id", guild_id))
+        try:
+            return self._guilds[key]
+        except KeyError:
+            raise EmulatorError(f"unknown guild {key}") from None
+
+    def guilds(self) -> list[Guild]:
+        return list(self._guilds.values())
+
+    def channel(self, channel_id: int | Channel) -> Channel:
+        """Look up a guild or DM channel by id."""
+        key = int(getattr(channel_id, "id", channel_id))
+        try:
+            return self._channels[key]
+        except KeyError:
+            raise EmulatorError(f"unknown channel {key}") from None
+
+    def close_dms(self, user_id: int | User) -> None:
+        """Make the user refuse DMs: sending to their DM answers 403 code 50007."""
+        self._closed_dms.add(self.user(user_id).id)
+
+    def open_dms(self, user_id: int | User) -> None:
+        """Undo :meth:`close_dms`."""
+        self._closed_dms.discard(self.user(user_id).id)
+
+    def dm_channel(self, user_id: int | User) -> Channel:
+        """The DM channel between the bot and the user (created on demand)."""
+        return self._dm_channel(self.user(user_id).id)
+
+    def _dm_channel(self, user_id: int) -> Channel:
+        channel = self._dm_channels.get(user_id)
+        if channel is None:
+            channel = Channel(
+                id=self._snowflakes.next(),
+                type=ChannelType.DM,
+                name=None,
+                recipient_id=user_id,
+                _emu=self,
+            )
+            self._dm_channels[user_id] = channel
+            self._channels[channel.id] = channel
+        return channel
+
+    def _can_dm(self, user_id: int) -> bool:
+        if user_id in self._closed_dms or user_id == self.bot_user.id:
+            return False
+        return any(user_id in g.members for g in self._guilds.values())
+
+    def send_user_message(
+        self, user_id: int | User, channel_id: int | Channel, content: str, **fields: Any
+    ) -> Message:
+        """Post a message as a user (not the bot); dispatches ``MESSAGE_CREATE``."""
+        user = self.user(user_id)
+        channel = self.channel(channel_id)
+        payload = {"content": content, **fields}
+        return self._create_message(channel.id, payload, [], author_id=user.id, flags=0)
+
+    # ----------------------------------------------------------------- records
+    def messages(
+        self, channel_id: int | Channel, *, include_ephemeral: bool = False
+    ) -> list[Message]:
+        """Messages currently in a channel (oldest first, deleted ones excluded).
+
+        Ephemeral interaction responses are only included with
+        ``include_ephemeral=True``; they are always reachable via the
+        interaction record (``it.message`` / ``it.followups``).
+        """
+        key = int(getattr(channel_id, "id", channel_id))
+        return [
+            m
+            for m in self._channel_messages.get(key, [])
+            if not m.deleted and (include_ephemeral or not m.ephemeral)
+        ]
+
+    def dms(self, user_id: int | User) -> list[Message]:
+        """Messages the bot sent to the user's DM channel."""
+        key = int(getattr(user_id, "id", user_id))
+        channel = self._dm_channels.get(key)
+        if channel is None:
+            return []
+        return [m for m in self.messages(channel.id) if m.author_id == self.bot_user.id]
+
+    def get_message(self, message_id: int | Message) -> Message:
+        """Look up any stored message by id (including deleted/ephemeral ones)."""
+        key = int(getattr(message_id, "id", message_id))
+        try:
+            return self._messages[key]
+        except KeyError:
+            raise EmulatorError(f"unknown message {key}") from None
+
+    def allow_command(
+        self,
+        guild_id: int | Guild,
+        command: str,
+        *,
+        role_id: int | None = None,
+        user_id: int | User | None = None,
+    ) -> None:
+        """Grant a command to a role or member, as a server admin does under Integrations.
+
+        Such a grant lets members without the command's ``default_member_permissions`` see
+        and run it; the bot's own run-time checks are then all that stands in the way.
+        Granting to the @everyone role (its id is the guild id) opens it to every member.
+        """
+        key = (int(getattr(guild_id, "id", guild_id)), command.split()[0])
+        target = role_id if role_id is not None else int(getattr(user_id, "id", user_id))
+        self.command_grants.setdefault(key, set()).add(int(target))
+
+    def member_roles(self, guild_id: int | Guild, user_id: int | User) -> set[int]:
+        """Role ids of a member (without @everyone)."""
+        guild = self.guild(guild_id)
+        member = guild.members.get(int(getattr(user_id, "id", user_id)))
+        if member is None:
+            raise EmulatorError(f"user {user_id} is not a member of {guild.name}")
+        return set(member.roles)
+
+    def commands(self, guild_id: int | Guild | None = None) -> list[dict[str, Any]]:
+        """Registered application commands (global when ``guild_id`` is None)."""
+        key = None if guild_id is None else int(getattr(guild_id, "id", guild_id))
+        return self._commands.list(key)
+
+    @property
+    def interactions(self) -> list[Interaction]:
+        """Every interaction the emulator dispatched, oldest first."""
+        return list(self._driver.by_id.values())
+
+    def assert_no_violations(self) -> None:
+        """Raise AssertionError listing every limit violation the bot committed."""
+        if self.violations:
+            lines = "\n".join(f"  - {v}" for v in self.violations)
+            raise AssertionError(f"{len(self.violations)} Discord limit violation(s):\n{lines}")
+
+    # ------------------------------------------------------------ fault injection
+    def inject_rate_limit(
+        self,
+        method: str | None = "POST",
+        path_pattern: str = r".*",
+        count: int = 1,
+        retry_after: float = 0.2,
+        global_: bool = False,
+    ) -> Fault:
+        """Answer the next ``count`` matching requests with a 429 (with ``Via`` header).
+
+        ``path_pattern`` is a regex matched (fullmatch) against the path after
+        ``/api/v10``, e.g. ``r"/channels/\\d+/messages"``. ``method`` None/"*" matches any.
+        """
+        fault = Fault(
+            "rate_limit", method, re.compile(path_pattern), count, 429, retry_after, global_
+        )
+        self._router.faults.append(fault)
+        return fault
+
+    def inject_error(
+        self, method: str | None, path_pattern: str, status: int = 500, count: int = 1
+    ) -> Fault:
+        """Answer the next ``count`` matching requests with HTTP ``status`` (e.g. 500, 502)."""
+        fault = Fault("error", method, re.compile(path_pattern), count, status)
+        self._router.faults.append(fault)
+        return fault
+
+    # ---------------------------------------------------------------- driving
+    async def invoke(
+        self,
+        user_id: int | User,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        guild_id: int | Guild | None = None,
+        channel_id: int | Channel | None = None,
+        dm: bool = False,
+        locale: str | None = None,
+        wait: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
+    ) -> Interaction:
+        """Run a slash command as ``user_id`` (``"group sub"`` paths for sub-commands).
+
+        Validates the command and options against what the bot registered and
+        raises :class:`EmulatorError` on anything Discord's client would not
+        allow (unknown command/option, wrong type, missing required option,
+        guild-only command in a DM; with ``enforce_command_permissions`` also
+        members lacking ``default_member_permissions``). With ``wait``
+        (default) returns after the bot's initial response.
+        """
+        return await self._driver.invoke(
+            self.user(user_id).id,
+            command,
+            options,
+            guild_id=_id_or_none(guild_id),
+            channel_id=_id_or_none(channel_id),
+            dm=dm,
+            locale=locale,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    async def autocomplete(
+        self,
+        user_id: int | User,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        focused: str,
+        guild_id: int | Guild | None = None,
+        channel_id: int | Channel | None = None,
+        dm: bool = False,
+        locale: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
+    ) -> list[dict[str, Any]]:
+        """Send an autocomplete interaction for option ``focused``; return the bot's choices."""
+        return await self._driver.autocomplete(
+            self.user(user_id).id,
+            command,
+            options,
+            focused,
+            guild_id=_id_or_none(guild_id),
+            channel_id=_id_or_none(channel_id),
+            dm=dm,
+            locale=locale,
+            timeout=timeout,
+        )
+
+    async def click(
+        self,
+        message: Message | int,
+        label: str | None = None,
+        *,
+        custom_id: str | None = None,
+        user_id: int | User | None = None,
+        locale: str | None = None,
+        dm: bool | None = None,
+        wait: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
+    ) -> Interaction:
+        """Click a button (found by ``label`` or ``custom_id``) on a stored message.
+
+        ``user_id`` defaults to the user of the interaction that produced the
+        message. ``dm`` is optional; when given it must match where the message is.
+        """
+        return await self._driver.click(
+            message,
+            label=label,
+            custom_id=custom_id,
+            user_id=None if user_id is None else self.user(user_id).id,
+            locale=locale,
+            dm=dm,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    async def select(
+        self,
+        message: Message | int,
+        *,
+        custom_id: str,
+        values: Sequence[Any],
+        user_id: int | User | None = None,
+        locale: str | None = None,
+        dm: bool | None = None,
+        wait: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
+    ) -> Interaction:
+        """Choose ``values`` in the select menu ``custom_id`` of a stored message."""
+        return await self._driver.select(
+            message,
+            custom_id=custom_id,
+            values=values,
+            user_id=None if user_id is None else self.user(user_id).id,
+            locale=locale,
+            dm=dm,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    async def submit_modal(
+        self,
+        opened_by: Interaction,
+        values: dict[str, Any],
+        *,
+        user_id: int | User | None = None,
+        locale: str | None = None,
+        dm: bool | None = None,
+        wait: bool = True,
+        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
+    ) -> Interaction:
+        """Submit the modal the bot opened in ``opened_by`` (values keyed by custom_id or label)."""
+        return await self._driver.submit_modal(
+            opened_by,
+            values,
+            user_id=None if user_id is None else self.user(user_id).id,
+            locale=locale,
+            dm=dm,
+            wait=wait,
+            timeout=timeout,
+        )
+
+    # ------------------------------------------------------ message bookkeeping
+    def _store_attachment(self, attachment: Attachment, *, channel_id: int) -> Attachment:
+        attachment.id = self._snowflakes.next()
+        attachment.url = (
+            f"{self.base_url}/attachments/{channel_id}/{attachment.id}/{attachment.filename}"
+        )
+        self._attachments[attachment.id] = attachment
+        return attachment
+
+    def _create_message(
+        self,
+        channel_id: int,
+        payload: dict[str, Any],
+        files: list[tuple[int, Attachment]],
+        *,
+        flags: int = 0,
+        interaction: Interaction | None = None,
+        followup: bool = False,
+        author_id: int | None = None,
+    ) -> Message:
+        channel = self._channels[channel_id]
+        message = Message(
+            id=self._snowflakes.next(),
+            channel_id=channel_id,
+            guild_id=channel.guild_id,
+            content=payload.get("content") or "",
+            embeds=list(payload.get("embeds") or []),
+            components=list(payload.get("components") or []),
+            allowed_mentions=payload.get("allowed_mentions"),
+            flags=flags,
+            author_id=author_id if author_id is not None else self.bot_user.id,
+            tts=bool(payload.get("tts")),
+            message_reference=payload.get("message_reference"),
+        )
+        if interaction is not None:
+            message.interaction_id = interaction.id
+            message.webhook_id = self.application_id
+            if interaction.type == InteractionType.APPLICATION_COMMAND and not followup:
+                message.type = 20
+        for index, attachment in sorted(files, key=lambda item: item[0]):
+            described = _attachment_entry(payload, index)
+            if described is not None:
+                attachment.description = described.get("description")
+                attachment.filename = described.get("filename") or attachment.filename
+            attachment.ephemeral = message.ephemeral
+            message.attachments.append(self._store_attachment(attachment, channel_id=channel_id))
+        self._messages[message.id] = message
+        self._channel_messages.setdefault(channel_id, []).append(message)
+        if not message.ephemeral:
+            channel.last_message_id = message.id
+            self._dispatch_message("MESSAGE_CREATE", message)
+        return message
+
+    def _validate_edit(
+        self, message: Message, payload: dict[str, Any], files: list[tuple[int, Attachment]]
+    ) -> None:
+        kept = 0
+        if "attachments" in payload:
+            existing = {a.id for a in message.attachments}
+            kept = sum(
+                1 for a in payload.get("attachments") or [] if int(a.get("id", -1)) in existing
+            )
+        validate_message(
+            payload,
+            n_files=len(files),
+            n_kept_attachments=kept,
+            existing={
+                "content": message.content,
+                "embeds": message.embeds,
+                "components": message.components,
+                "attachments": message.attachments,
+                "flags": message.flags,
+            },
+        )
+
+    def _edit_message(
+        self, message: Message, payload: dict[str, Any], files: list[tuple[int, Attachment]]
+    ) -> Message:
+        message.edits.append(
+            {"content": message.content, "embeds": message.embeds, "components": message.components}
+        )
+        if "content" in payload:
+            message.content = payload["content"] or ""
+        if "embeds" in payload:
+            message.embeds = list(payload["embeds"] or [])
+        if "components" in payload:
+            message.components = list(payload["components"] or [])
+        if "allowed_mentions" in payload:
+            message.allowed_mentions = payload["allowed_mentions"]
+        if "flags" in payload and payload["flags"] is not None:
+            mutable = MessageFlag.IS_COMPONENTS_V2 | (1 << 2)  # SUPPRESS_EMBEDS
+            message.flags = (message.flags & ~mutable) | (int(payload["flags"]) & mutable)
+        by_index = dict(files)
+        if "attachments" in payload and payload["attachments"] is not None:
+            existing = {a.id: a for a in message.attachments}
+            new_list: list[Attachment] = []
+            used: set[int] = set()
+            for entry in payload["attachments"]:
+                entry_id = int(entry.get("id", -1))
+                if entry_id in existing:
+                    new_list.append(existing[entry_id])
+                elif entry_id in by_index:
+                    used.add(entry_id)
+                    new_list.append(self._prepare_upload(message, by_index[entry_id], entry))
+            for index, attachment in sorted(by_index.items()):
+                if index not in used:
+                    new_list.append(self._prepare_upload(message, attachment, None))
+            message.attachments = new_list
+        else:
+            for _, attachment in sorted(by_index.items()):
+                message.attachments.append(self._prepare_upload(message, attachment, None))
+        message.flags &= ~MessageFlag.LOADING
+        message.edited_at = utcnow()
+        if not message.ephemeral:
+            self._dispatch_message("MESSAGE_UPDATE", message)
+        return message
+
+    def _prepare_upload(
+        self, message: Message, attachment: Attachment, entry: dict[str, Any] | None
+    ) -> Attachment:
+        if entry is not None:
+            attachment.filename = entry.get("filename") or attachment.filename
+            attachment.description = entry.get("description")
+        attachment.ephemeral = message.ephemeral
+        return self._store_attachment(attachment, channel_id=message.channel_id)
+
+    def _delete_message(self, message: Message) -> None:
+        message.deleted = True
+        if message.ephemeral:
+            return
+        payload: dict[str, Any] = {"id": str(message.id), "channel_id": str(message.channel_id)}
+        if message.guild_id is not None:
+            payload["guild_id"] = str(message.guild_id)
+        intent = Intent.GUILD_MESSAGES if message.guild_id else Intent.DIRECT_MESSAGES
+        self._gateway.dispatch("MESSAGE_DELETE", payload, intent=intent)
+
+    def _dispatch_message(self, event: str, message: Message) -> None:
+        intent = Intent.GUILD_MESSAGES if message.guild_id else Intent.DIRECT_MESSAGES
+        full = self._message_payload(message)
+        for session in list(self._gateway.sessions.values()):
+            if not session.resumable or not session.wants(intent):
+                continue
+            payload = full
+            if (
+                message.author_id != self.bot_user.id
+                and message.guild_id is not None
+                and not session.wants(Intent.MESSAGE_CONTENT)
+                and self.bot_user.id not in {int(u["id"]) for u in full["mentions"]}
+            ):
+                payload = {**full, "content": "", "embeds": [], "attachments": [], "components": []}
+            session.dispatch(event, payload)
+
+    def _message_payload(self, message: Message) -> dict[str, Any]:
+        author = self._users.get(message.author_id) or self.bot_user
+        payload = message.to_payload(author.to_payload())
+        guild = self._guilds.get(message.guild_id) if message.guild_id else None
+        mentions = []
+        for raw in dict.fromkeys(_USER_MENTION.findall(message.content)):
+            user = self._users.get(int(raw))
+            if user is None:
+                continue
+            entry = user.to_payload()
+            if guild is not None and user.id in guild.members:
+                entry["member"] = guild.members[user.id].to_payload(with_user=False)
+            mentions.append(entry)
+        payload["mentions"] = mentions
+        if guild is not None:
+            payload["mention_roles"] = [
+                r
+                for r in dict.fromkeys(_ROLE_MENTION.findall(message.content))
+                if int(r) in guild.roles
+            ]
+            member = guild.members.get(message.author_id)
+            if member is not None:
+                payload["member"] = member.to_payload(with_user=False)
+        it = self._driver.by_id.get(message.interaction_id) if message.interaction_id else None
+        if it is not None:
+            user_payload = self.user(it.user_id).to_payload()
+            metadata: dict[str, Any] = {
+                "id": str(it.id),
+                "type": it.type,
+                "user": user_payload,
+                "authorizing_integration_owners": it.payload.get(
+                    "authorizing_integration_owners", {}
+                ),
+            }
+            if it.message is not None and it.message.id != message.id:
+                metadata["original_response_message_id"] = str(it.message.id)
+            if it.source_message is not None:
+                metadata["interacted_message_id"] = str(it.source_message.id)
+            payload["interaction_metadata"] = metadata
+            payload["interaction"] = {
+                "id": str(it.id),
+                "type": it.type,
+                "name": it.name or "",
+                "user": user_payload,
+            }
+        return payload
+
+    def _apply_role_change(
+        self, guild: Guild, member: Member, role_id: int, added: bool, reason: str | None
+    ) -> None:
+        if added:
+            member.roles.append(role_id)
+        else:
+            member.roles.remove(role_id)
+        self.role_changes.append(RoleChange(guild.id, member.id, role_id, added, reason))
+        log.info(
+            "emulator: bot %s role %s %s member %s",
+            "added" if added else "removed",
+            guild.roles[role_id].name,
+            "to" if added else "from",
+            member.name,
+        )
+
+
+def _id_or_none(value: Any) -> int | None:
+    return None if value is None else int(getattr(value, "id", value))
+
+
+def _attachment_entry(payload: dict[str, Any], index: int) -> dict[str, Any] | None:
+    for entry in payload.get("attachments") or []:
+        try:
+            if int(entry.get("id", -1)) == index:
+                return entry
+        except (TypeError, ValueError):
+            continue
+    return None
