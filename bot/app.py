@@ -5,19 +5,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.db.applications_repo import ApplicationRepository
 from bot.db.audit_repo import AuditRepository
+from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
+from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
+from bot.db.creators_repo import CreatorRepository
+from bot.db.deliverables_repo import DeliverableRepository
 from bot.db.migrate import migrate
+from bot.db.money_repo import MoneyRepository
+from bot.db.notifications_repo import NotificationRepository
 from bot.db.settings_repo import SettingsRepository
 from bot.metrics import Metrics
 from bot.schedule import Schedule
+from bot.services.campaigns import CampaignService
+from bot.services.conversions import ConversionService
+from bot.services.deliverables import DeliverableService
+from bot.services.notifications import NotificationService
+from bot.services.onboarding import OnboardingService
+from bot.services.plans import PlanService
 from bot.services.settings import SettingsService
+from bot.services.tracking import TrackingService
 from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -34,10 +49,22 @@ class Services:
     schedule: Schedule
     audit: AuditRepository
     settings: SettingsService
+    notifications: NotificationService
+    onboarding: OnboardingService
+    campaigns: CampaignService
+    conversions: ConversionService
+    plans: PlanService
+    deliverables: DeliverableService
+    tracking: TrackingService
 
 
-async def open_services(config: Settings, clock: Clock | None = None) -> Services:
-    """Connect the database, apply migrations and build every service."""
+async def open_services(
+    config: Settings, clock: Clock | None = None, rng: random.Random | None = None
+) -> Services:
+    """Connect the database, apply migrations and build every service.
+
+    ``clock`` and ``rng`` are the only seams for tests: everything else is real.
+    """
     clock = clock or SystemClock()
     db = await Database(config.database_path).connect()
     try:
@@ -46,25 +73,74 @@ async def open_services(config: Settings, clock: Clock | None = None) -> Service
         await db.close()
         raise
     audit = AuditRepository()
+    metrics = Metrics()
+    settings = SettingsService(db, SettingsRepository(), audit, clock)
+    onboarding = OnboardingService(
+        db,
+        ApplicationRepository(),
+        CreatorRepository(),
+        CampaignRepository(),
+        audit,
+        settings,
+        clock,
+        rng,
+    )
+    campaigns = CampaignService(
+        db,
+        CampaignRepository(),
+        CampaignCatalog(),
+        CreatorRepository(),
+        audit,
+        settings,
+        clock,
+        rng,
+    )
+    settings.on_change(campaigns.follow_shop_url)
+    conversions = ConversionService(
+        db, MoneyRepository(), CreatorRepository(), CampaignRepository(), audit, settings, clock
+    )
+    schedule = Schedule(config.sweep_seconds)
+    schedule.add_sweep_task("mature commissions", conversions.mature)
     return Services(
         config=config,
         clock=clock,
         db=db,
-        metrics=Metrics(),
-        schedule=Schedule(config.sweep_seconds),
+        metrics=metrics,
+        schedule=schedule,
         audit=audit,
-        settings=SettingsService(db, SettingsRepository(), audit, clock),
+        settings=settings,
+        notifications=NotificationService(db, NotificationRepository(), clock),
+        onboarding=onboarding,
+        campaigns=campaigns,
+        conversions=conversions,
+        deliverables=DeliverableService(
+            db,
+            DeliverableRepository(),
+            CreatorRepository(),
+            MoneyRepository(),
+            audit,
+            settings,
+            clock,
+        ),
+        plans=PlanService(
+            db, MoneyRepository(), CampaignRepository(), CreatorRepository(), audit, settings, clock
+        ),
+        tracking=TrackingService(db, ClickRepository(), clock, metrics),
     )
 
 
 class Runtime:
     """One process: the discord.py client, the aiohttp tracker and the scheduler."""
 
-    def __init__(self, services: Services, *, sync_commands: bool = True) -> None:
+    def __init__(
+        self, services: Services, *, sync_commands: bool = True, guild_ready_timeout: float = 2.0
+    ) -> None:
         from bot.client import CreatorBot  # discord is only imported where it is used
 
         self.services = services
-        self.bot = CreatorBot(services, sync_commands=sync_commands)
+        self.bot = CreatorBot(
+            services, sync_commands=sync_commands, guild_ready_timeout=guild_ready_timeout
+        )
         self._runner: web.AppRunner | None = None
         self._bot_task: asyncio.Task[None] | None = None
         self.port: int | None = None

@@ -33,8 +33,8 @@ async def _run(token: str) -> int:
     import discord
 
     from bot.app import Runtime, open_services
-    from bot.client import point_discord_py_at
     from bot.config import load_settings
+    from bot.discord_endpoints import point_discord_py_at
 
     config = load_settings()
     point_discord_py_at(config.discord_api_base, config.discord_gateway_url)
@@ -138,6 +138,66 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return asyncio.run(_backup(target))
 
 
+async def _export_codes(guild_id: int | None) -> tuple[str, int]:
+    from bot.app import open_services
+    from bot.config import load_settings
+
+    services = await open_services(load_settings())
+    try:
+        return await services.campaigns.export_codes_csv(guild_id)
+    finally:
+        await services.db.close()
+
+
+def cmd_export_codes(args: argparse.Namespace) -> int:
+    body, count = asyncio.run(_export_codes(args.guild))
+    if args.output == "-":
+        sys.stdout.write(body)
+    else:
+        target = Path(args.output)
+        if target.exists() and not args.force:
+            return _fail(f"{target} already exists; pass --force to overwrite", 1)
+        target.write_text(body, encoding="utf-8")
+        print(f"wrote {count} discount codes to {target}", file=sys.stderr)
+    return 0
+
+
+async def _import_orders(path: Path, currency: str | None) -> int:
+    from tqdm import tqdm
+
+    from bot.app import open_services
+    from bot.config import load_settings
+    from bot.services.imports import import_orders
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+    services = await open_services(load_settings())
+    try:
+        with (
+            path.open(encoding="utf-8-sig", newline="") as handle,
+            tqdm(total=total, unit="row", desc="import", disable=None) as bar,
+        ):
+            report = await import_orders(
+                handle, services.conversions, services.clock, currency or "EUR", bar.update
+            )
+    finally:
+        await services.db.close()
+    print(
+        f"{report.rows} rows: {report.recorded} recorded, {report.duplicates} already known, "
+        f"{report.ignored} ignored, {len(report.errors)} errors"
+    )
+    for line, reason in report.errors:
+        print(f"line {line}: {reason}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"no such file: {path}", 1)
+    return asyncio.run(_import_orders(path, args.currency))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="creatorbot",
@@ -150,10 +210,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations")
     backup = sub.add_parser("backup", help="take an online backup of the SQLite database")
     backup.add_argument("path", help="file to write the backup to")
+    codes = sub.add_parser("export-codes", help="all creators' discount codes as CSV for the shop")
+    codes.add_argument("--guild", type=int, help="only this Discord server id")
+    codes.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
+    codes.add_argument("--force", action="store_true", help="overwrite an existing file")
+    orders = sub.add_parser("import-orders", help="import orders from a CSV file (idempotent)")
+    orders.add_argument("file", help="CSV with at least the columns order_id and amount")
+    orders.add_argument("--currency", help="currency of rows without one (default EUR)")
     return parser
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo, "migrate": cmd_migrate, "backup": cmd_backup}
+COMMANDS = {
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "migrate": cmd_migrate,
+    "backup": cmd_backup,
+    "export-codes": cmd_export_codes,
+    "import-orders": cmd_import_orders,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
-import yarl
 from discord.ext import commands
 
 from bot.interactions import NO_MENTIONS, CreatorTree
@@ -20,27 +18,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def point_discord_py_at(api_base: str | None, gateway_url: str | None) -> Callable[[], None]:
-    """Send discord.py's REST calls and gateway connection to another server.
-
-    Used for a proxy or the local emulator. Returns a function that restores the defaults.
-    """
-    from discord.gateway import DiscordWebSocket
-    from discord.http import Route
-
-    old_base, old_gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    if api_base:
-        Route.BASE = api_base.rstrip("/")
-    if gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-    def restore() -> None:
-        Route.BASE = old_base
-        DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
-
-    return restore
-
-
 def intents() -> discord.Intents:
     """Only the non-privileged guilds intent: interactions carry the member data we need."""
     return discord.Intents(guilds=True)
@@ -49,13 +26,22 @@ def intents() -> discord.Intents:
 class CreatorBot(commands.Bot):
     """Loads the cogs, installs the translator and syncs the slash commands on start."""
 
-    def __init__(self, services: Services, *, sync_commands: bool = True) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        sync_commands: bool = True,
+        guild_ready_timeout: float = 2.0,
+    ) -> None:
+        # The bot never joins voice; discord.py would warn about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
             tree_cls=CreatorTree,
             help_command=None,
             allowed_mentions=NO_MENTIONS,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.services = services
         self.sync_commands = sync_commands

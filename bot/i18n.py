@@ -1,7 +1,8 @@
 """Every user-facing text comes from ``templates/`` through :func:`render`.
 
 ``templates/{lang}/{area}/{name}.txt`` is a Jinja2 template; the key ``"setup.saved"`` names
-``setup/saved.txt``. Command and option descriptions live in ``templates/{lang}/commands.toml``.
+``setup/saved.txt``. Command and option descriptions live in
+``templates/{lang}/commands/*.toml``, one file per feature.
 Languages: English (``en``, the fallback) and Dutch (``nl``), chosen from the Discord locale.
 """
 
@@ -66,6 +67,7 @@ def _language_filters(lang: str) -> dict[str, Any]:
         "money": lambda amount, currency: money(amount, currency, lang),
         "percent_bp": lambda bp: percent_bp(bp, lang),
         "when": lambda moment, tz="UTC": when(moment, tz, lang),
+        "number": lambda value: format_decimal(value, locale=_BABEL_LOCALE[lang]),
     }
 
 
@@ -101,9 +103,7 @@ def render(key: str, lang: str = DEFAULT_LANGUAGE, **context: Any) -> str:
 
 @cache
 def command_strings(lang: str) -> dict[str, str]:
-    """The flattened ``commands.toml`` of a language: ``{"setup.description": "…"}``."""
-    with (TEMPLATES_DIR / lang / "commands.toml").open("rb") as handle:
-        data = tomllib.load(handle)
+    """The flattened ``commands/*.toml`` of a language: ``{"setup.description": "…"}``."""
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node: dict[str, Any]) -> None:
@@ -114,7 +114,9 @@ def command_strings(lang: str) -> dict[str, str]:
             else:
                 flat[path] = str(value)
 
-    walk("", data)
+    for path in sorted((TEMPLATES_DIR / lang / "commands").glob("*.toml")):
+        with path.open("rb") as handle:
+            walk("", tomllib.load(handle))
     return flat
 
 

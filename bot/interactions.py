@@ -144,6 +144,8 @@ class CreatorTree(app_commands.CommandTree):
     ) -> None:
         command = interaction.command.qualified_name if interaction.command else "command"
         await answer_error(interaction, error, f"/{command}")
+        # Listeners that act after every command (e.g. a pending welcome) run on failures too.
+        self.client.dispatch("app_command_failed", interaction)
 
 
 class ManagedView(discord.ui.View):

@@ -14,7 +14,7 @@ def text(key: str) -> app_commands.locale_str:
 
 
 class TemplateTranslator(app_commands.Translator):
-    """Looks up ``locale_str`` keys in ``templates/{lang}/commands.toml``."""
+    """Looks up ``locale_str`` keys in ``templates/{lang}/commands/*.toml``."""
 
     async def translate(
         self,

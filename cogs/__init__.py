@@ -1,3 +1,11 @@
 """Thin Discord glue: parse the interaction, call a service, render, reply."""
 
-EXTENSIONS: tuple[str, ...] = ("cogs.setup",)
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.setup",
+    "cogs.onboarding",
+    "cogs.links",
+    "cogs.campaigns",
+    "cogs.earnings",
+    "cogs.conversions",
+    "cogs.deliverables",
+)

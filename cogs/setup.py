@@ -55,6 +55,17 @@ class SetupCog(commands.Cog):
         hold_days=text("setup.options.hold_days"),
         payout_threshold=text("setup.options.payout_threshold"),
         reminder_offsets=text("setup.options.reminder_offsets"),
+        discount_percent=text("setup.options.discount_percent"),
+        reapply_cooldown_days=text("setup.options.reapply_cooldown_days"),
+        tier_thresholds=text("setup.options.tier_thresholds"),
+        attribution_window_days=text("setup.options.attribution_window_days"),
+        attribution_priority=text("setup.options.attribution_priority"),
+    )
+    @app_commands.choices(
+        attribution_priority=[
+            app_commands.Choice(name=text("setup.priority.code"), value="code"),
+            app_commands.Choice(name=text("setup.priority.click"), value="click"),
+        ]
     )
     @manager_only()
     async def setup(
@@ -73,6 +84,11 @@ class SetupCog(commands.Cog):
         hold_days: app_commands.Range[int, 0, 365] | None = None,
         payout_threshold: app_commands.Range[str, 1, 20] | None = None,
         reminder_offsets: app_commands.Range[str, 2, 100] | None = None,
+        discount_percent: app_commands.Range[int, 1, 90] | None = None,
+        reapply_cooldown_days: app_commands.Range[int, 0, 365] | None = None,
+        tier_thresholds: app_commands.Range[str, 5, 60] | None = None,
+        attribution_window_days: app_commands.Range[int, 1, 365] | None = None,
+        attribution_priority: app_commands.Choice[str] | None = None,
     ) -> None:
         given = {
             "review_channel": review_channel.id if review_channel else None,
@@ -88,6 +104,11 @@ class SetupCog(commands.Cog):
             "hold_days": hold_days,
             "payout_threshold": payout_threshold,
             "reminder_offsets": reminder_offsets,
+            "discount_percent": discount_percent,
+            "reapply_cooldown_days": reapply_cooldown_days,
+            "tier_thresholds": tier_thresholds,
+            "attribution_window_days": attribution_window_days,
+            "attribution_priority": attribution_priority.value if attribution_priority else None,
         }
         changes = {option: value for option, value in given.items() if value is not None}
         service = services(interaction).settings

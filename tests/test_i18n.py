@@ -68,4 +68,4 @@ async def test_translator_returns_dutch_descriptions() -> None:
 
 def test_templates_dir_is_in_the_repository() -> None:
     """Templates are found relative to the code, wherever the process starts."""
-    assert Path(TEMPLATES_DIR, "en", "commands.toml").is_file()
+    assert Path(TEMPLATES_DIR, "en", "commands", "setup.toml").is_file()

@@ -6,6 +6,7 @@ import sqlite3
 
 from bot.db.connection import Queries, Transaction
 from bot.domain.settings import GuildSettings
+from bot.domain.tiers import parse_thresholds
 
 
 def _from_row(row: sqlite3.Row) -> GuildSettings:
@@ -25,6 +26,11 @@ def _from_row(row: sqlite3.Row) -> GuildSettings:
         hold_days=row["hold_days"],
         payout_threshold_minor=row["payout_threshold_minor"],
         reminder_offsets=row["reminder_offsets"],
+        discount_percent=row["discount_percent"],
+        reapply_cooldown_days=row["reapply_cooldown_days"],
+        tier_thresholds=parse_thresholds(row["tier_thresholds"]),
+        attribution_window_days=row["attribution_window_days"],
+        code_beats_click=bool(row["code_beats_click"]),
     )
 
 
@@ -43,8 +49,9 @@ class SettingsRepository:
                 guild_id, review_channel_id, announcements_channel_id, creator_role_id,
                 manager_role_id, shop_url, allowed_domains, commission_rate_bp, timezone,
                 currency, summary_cron, hold_days, payout_threshold_minor, reminder_offsets,
-                created_at, updated_at
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                discount_percent, reapply_cooldown_days, tier_thresholds,
+                attribution_window_days, code_beats_click, created_at, updated_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (guild_id) DO UPDATE SET
                 review_channel_id = excluded.review_channel_id,
                 announcements_channel_id = excluded.announcements_channel_id,
@@ -59,6 +66,11 @@ class SettingsRepository:
                 hold_days = excluded.hold_days,
                 payout_threshold_minor = excluded.payout_threshold_minor,
                 reminder_offsets = excluded.reminder_offsets,
+                discount_percent = excluded.discount_percent,
+                reapply_cooldown_days = excluded.reapply_cooldown_days,
+                tier_thresholds = excluded.tier_thresholds,
+                attribution_window_days = excluded.attribution_window_days,
+                code_beats_click = excluded.code_beats_click,
                 updated_at = excluded.updated_at
         """
         s = settings
@@ -78,6 +90,11 @@ class SettingsRepository:
             s.hold_days,
             s.payout_threshold_minor,
             s.reminder_offsets,
+            s.discount_percent,
+            s.reapply_cooldown_days,
+            ",".join(str(n) for n in s.tier_thresholds),
+            s.attribution_window_days,
+            int(s.code_beats_click),
             now,
             now,
         )

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from babel.numbers import get_currency_precision, list_currencies
 
+from bot.domain.tiers import DEFAULT_THRESHOLDS, parse_thresholds
 from bot.errors import InvalidSetting
 
 DEFAULT_SUMMARY_CRON = "0 9 * * mon"
@@ -47,6 +48,11 @@ class GuildSettings:
     hold_days: int = 30
     payout_threshold_minor: int = 5000
     reminder_offsets: str = DEFAULT_REMINDER_OFFSETS
+    discount_percent: int = 15
+    reapply_cooldown_days: int = 30
+    tier_thresholds: tuple[int, int, int] = DEFAULT_THRESHOLDS
+    attribution_window_days: int = 30
+    code_beats_click: bool = True
 
     @property
     def zone(self) -> ZoneInfo:
@@ -217,6 +223,25 @@ def parse_https_url(text: str, option: str = "shop_url") -> str:
     return url
 
 
+def parse_whole(value: int | str, option: str, low: int, high: int) -> int:
+    """A whole number between ``low`` and ``high``."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise InvalidSetting(option, "whole", value=value, low=low, high=high) from None
+    if not low <= number <= high:
+        raise InvalidSetting(option, "whole", value=value, low=low, high=high)
+    return number
+
+
+def parse_tier_thresholds(text: str) -> tuple[int, int, int]:
+    """Three ascending follower counts: where micro, macro and mega start."""
+    try:
+        return parse_thresholds(str(text).replace(" ", "").replace("_", ""))
+    except ValueError:
+        raise InvalidSetting("tier_thresholds", "tiers", value=text) from None
+
+
 # --- applying a /setup call --------------------------------------------------------------
 
 OPTION_NAMES = (
@@ -233,6 +258,11 @@ OPTION_NAMES = (
     "hold_days",
     "payout_threshold",
     "reminder_offsets",
+    "discount_percent",
+    "reapply_cooldown_days",
+    "tier_thresholds",
+    "attribution_window_days",
+    "attribution_priority",
 )
 
 
@@ -264,6 +294,25 @@ def apply_changes(current: GuildSettings, changes: dict[str, Any]) -> GuildSetti
         new["hold_days"] = parse_hold_days(changes["hold_days"])
     if "reminder_offsets" in changes:
         new["reminder_offsets"] = parse_reminder_offsets(changes["reminder_offsets"])[0]
+    if "discount_percent" in changes:
+        new["discount_percent"] = parse_whole(
+            changes["discount_percent"], "discount_percent", 1, 90
+        )
+    if "reapply_cooldown_days" in changes:
+        new["reapply_cooldown_days"] = parse_whole(
+            changes["reapply_cooldown_days"], "reapply_cooldown_days", 0, MAX_HOLD_DAYS
+        )
+    if "tier_thresholds" in changes:
+        new["tier_thresholds"] = parse_tier_thresholds(changes["tier_thresholds"])
+    if "attribution_window_days" in changes:
+        new["attribution_window_days"] = parse_whole(
+            changes["attribution_window_days"], "attribution_window_days", 1, 365
+        )
+    if "attribution_priority" in changes:
+        priority = str(changes["attribution_priority"]).strip().lower()
+        if priority not in ("code", "click"):
+            raise InvalidSetting("attribution_priority", "priority", value=priority)
+        new["code_beats_click"] = priority == "code"
     timezone = new.get("timezone", current.timezone)
     cron = changes.get("summary_cron", current.summary_cron)
     new["summary_cron"] = parse_summary_cron(cron, timezone)[0]

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.web import tracker, webhooks
+
 if TYPE_CHECKING:
     from bot.app import Services
 
@@ -39,4 +41,6 @@ def create_app(services: Services) -> web.Application:
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    tracker.setup(app, services.tracking)
+    webhooks.setup(app, services)
     return app

@@ -1,0 +1,141 @@
+"""SQL for ``clicks`` and ``visitor_salts``, and the tracker's link lookup."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from bot.db.connection import Queries, Transaction
+from bot.domain.clicks import LinkTarget
+
+# The column order of a click row as queued by the tracker and inserted here.
+CLICK_COLUMNS = (
+    "guild_id",
+    "link_id",
+    "creator_id",
+    "campaign_id",
+    "click_id",
+    "visitor_hash",
+    "is_unique",
+    "referrer_host",
+    "country",
+    "clicked_at",
+)
+ClickRow = tuple[int, int, int, int, str, str, int, str | None, str | None, int]
+
+
+_LINK_TARGET = """
+    SELECT l.id, l.slug, l.guild_id, l.creator_id, l.campaign_id,
+           c.destination_url, c.slug AS campaign_slug, c.active AS campaign_active,
+           r.source_slug, r.status
+    FROM links AS l
+    JOIN campaigns AS c ON c.id = l.campaign_id
+    JOIN creators AS r ON r.id = l.creator_id
+"""
+# Rows per multi-row INSERT: one statement step per chunk instead of one per row, and at most
+# 640 parameters (SQLite's historical limit is 999). Fixed sizes keep the statements cached.
+_CHUNKS = (64, 16, 4, 1)
+
+
+def _target(row: sqlite3.Row) -> LinkTarget:
+    return LinkTarget(
+        link_id=row["id"],
+        guild_id=row["guild_id"],
+        creator_id=row["creator_id"],
+        campaign_id=row["campaign_id"],
+        destination_url=row["destination_url"],
+        source_slug=row["source_slug"],
+        campaign_slug=row["campaign_slug"],
+        countable=row["status"] == "active" and bool(row["campaign_active"]),
+    )
+
+
+def _insert_query(rows: int) -> str:
+    marks = "(" + ", ".join("?" * len(CLICK_COLUMNS)) + ")"
+    return f"INSERT INTO clicks ({', '.join(CLICK_COLUMNS)}) VALUES {', '.join([marks] * rows)}"
+
+
+_INSERTS = {size: _insert_query(size) for size in _CHUNKS}
+
+
+class ClickRepository:
+    async def link_target(self, q: Queries, slug: str) -> LinkTarget | None:
+        """The link behind a slug with its campaign and creator, or ``None``."""
+        row = await q.fetch_one(_LINK_TARGET + " WHERE l.slug = ?", slug)
+        return None if row is None else _target(row)
+
+    async def link_targets(
+        self, q: Queries, before_id: int | None, limit: int
+    ) -> list[tuple[str, LinkTarget]]:
+        """(slug, target) of up to ``limit`` links, newest first, with ids below ``before_id``
+        (all when ``None``) — pages for loading the tracker's link cache."""
+        query = _LINK_TARGET + " WHERE l.id < ? ORDER BY l.id DESC LIMIT ?"
+        rows = await q.fetch_all(query, before_id if before_id is not None else 2**63 - 1, limit)
+        return [(row["slug"], _target(row)) for row in rows]
+
+    async def insert_clicks(self, tx: Transaction, rows: Sequence[Sequence[object]]) -> None:
+        """Insert a batch of :data:`ClickRow` tuples with a few multi-row INSERTs."""
+        start = 0
+        for size in _CHUNKS:
+            query = _INSERTS[size]
+            while len(rows) - start >= size:
+                chunk = rows[start : start + size]
+                await tx.execute(query, *[value for row in chunk for value in row])
+                start += size
+
+    async def counts(self, q: Queries, creator_id: int, since: int, until: int) -> tuple[int, int]:
+        """A creator's (clicks, unique clicks) with ``since <= clicked_at < until`` (epoch s)."""
+        query = """
+            SELECT count(*), coalesce(sum(is_unique), 0) FROM clicks
+            WHERE creator_id = ? AND clicked_at >= ? AND clicked_at < ?
+        """
+        row = await q.fetch_one(query, creator_id, since, until)
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def link_counts(
+        self, q: Queries, link_id: int, since: int, until: int
+    ) -> tuple[int, int]:
+        """A link's (clicks, unique clicks) with ``since <= clicked_at < until`` (epoch s)."""
+        # Through the creator's index range: a creator has few links, and clicks has no
+        # link index on purpose (see migration 0003).
+        query = """
+            SELECT count(*), coalesce(sum(is_unique), 0) FROM clicks
+            WHERE creator_id = (SELECT creator_id FROM links WHERE id = ?)
+              AND clicked_at >= ? AND clicked_at < ? AND link_id = ?
+        """
+        row = await q.fetch_one(query, link_id, since, until, link_id)
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def recent_unique(self, q: Queries, since: int, limit: int) -> list[tuple[str, int, int]]:
+        """(visitor_hash, link_id, clicked_at) of unique clicks at or after ``since``, oldest
+        first, at most ``limit`` (the newest ones) — to restore de-dup windows on start."""
+        # Per server through clicks_guild_time: a range read, never a scan of all clicks.
+        query = """
+            SELECT visitor_hash, link_id, clicked_at FROM (
+                SELECT visitor_hash, link_id, clicked_at FROM clicks
+                WHERE guild_id IN (SELECT DISTINCT guild_id FROM campaigns)
+                  AND clicked_at >= ? AND is_unique = 1
+                ORDER BY clicked_at DESC LIMIT ?
+            ) ORDER BY clicked_at
+        """
+        rows = await q.fetch_all(query, since, limit)
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def salts(self, q: Queries, days: Sequence[str]) -> dict[str, bytes]:
+        """The stored salts of the given days."""
+        marks = ", ".join("?" * len(days))
+        rows = await q.fetch_all(
+            f"SELECT day, salt FROM visitor_salts WHERE day IN ({marks})", *days
+        )
+        return {r["day"]: bytes(r["salt"]) for r in rows}
+
+    async def add_salt(self, tx: Transaction, day: str, salt: bytes) -> None:
+        """Store a day's salt unless that day already has one."""
+        query = "INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON CONFLICT (day) DO NOTHING"
+        await tx.execute(query, day, salt)
+
+    async def delete_salts_before(self, tx: Transaction, day: str) -> int:
+        """Forget the salts of days before ``day``; their hashes can no longer be linked."""
+        return await tx.execute("DELETE FROM visitor_salts WHERE day < ?", day)

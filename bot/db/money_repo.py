@@ -1,0 +1,427 @@
+"""SQL for conversions, their adjustments, commissions, the ledger and plans."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.db.connection import Queries, Transaction
+from bot.domain.attribution import ClickFacts, CodeFacts
+from bot.domain.commission import Plan, PlanKind, levels_from_json
+
+
+@dataclass(frozen=True)
+class ConversionRow:
+    id: int
+    guild_id: int | None
+    source: str
+    order_id: str
+    kind: str
+    status: str
+    currency: str | None
+    net_minor: int
+    refunded_minor: int
+    gross_minor: int | None
+    creator_id: int | None
+    attribution: str
+    attribution_reason: str
+    flags: tuple[str, ...]
+    occurred_at: int
+
+
+@dataclass(frozen=True)
+class CommissionRow:
+    id: int
+    guild_id: int
+    creator_id: int
+    conversion_id: int | None
+    currency: str
+    amount_minor: int
+    reversed_minor: int
+    state: str
+    hold_reason: str | None
+    approve_after: int
+
+    @property
+    def remaining(self) -> int:
+        return self.amount_minor - self.reversed_minor
+
+
+def _conversion(row: sqlite3.Row) -> ConversionRow:
+    return ConversionRow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        source=row["source"],
+        order_id=row["order_id"],
+        kind=row["kind"],
+        status=row["status"],
+        currency=row["currency"],
+        net_minor=row["net_minor"],
+        refunded_minor=row["refunded_minor"],
+        gross_minor=row["gross_minor"],
+        creator_id=row["creator_id"],
+        attribution=row["attribution"],
+        attribution_reason=row["attribution_reason"],
+        flags=tuple(f for f in row["flags"].split(",") if f),
+        occurred_at=row["occurred_at"],
+    )
+
+
+def _commission(row: sqlite3.Row) -> CommissionRow:
+    return CommissionRow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        creator_id=row["creator_id"],
+        conversion_id=row["conversion_id"],
+        currency=row["currency"],
+        amount_minor=row["amount_minor"],
+        reversed_minor=row["reversed_minor"],
+        state=row["state"],
+        hold_reason=row["hold_reason"],
+        approve_after=row["approve_after"],
+    )
+
+
+def _plan(row: sqlite3.Row) -> Plan:
+    return Plan(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        name=row["name"],
+        kind=PlanKind(row["kind"]),
+        rate_bp=row["rate_bp"],
+        amount_minor=row["amount_minor"],
+        tier_basis=row["tier_basis"],
+        levels=levels_from_json(row["levels"]),
+        is_default=bool(row["is_default"]),
+    )
+
+
+class MoneyRepository:
+    # --- attribution facts ----------------------------------------------------------------
+
+    async def click_facts(self, q: Queries, click_id: str) -> ClickFacts | None:
+        query = """
+            SELECT k.click_id, k.guild_id, k.creator_id, k.link_id, k.clicked_at,
+                   k.visitor_hash, c.status
+            FROM clicks k JOIN creators c ON c.id = k.creator_id
+            WHERE k.click_id = ?
+        """
+        row = await q.fetch_one(query, click_id)
+        if row is None:
+            return None
+        return ClickFacts(
+            click_id=row["click_id"],
+            guild_id=row["guild_id"],
+            creator_id=row["creator_id"],
+            link_id=row["link_id"],
+            clicked_at=row["clicked_at"],
+            visitor_hash=row["visitor_hash"],
+            creator_active=row["status"] == "active",
+        )
+
+    async def code_facts(self, q: Queries, code: str) -> CodeFacts | None:
+        query = """
+            SELECT d.code, d.guild_id, d.creator_id, d.active, c.status
+            FROM discount_codes d JOIN creators c ON c.id = d.creator_id
+            WHERE d.code = ?
+        """
+        row = await q.fetch_one(query, code.strip())
+        if row is None:
+            return None
+        return CodeFacts(
+            code=row["code"],
+            guild_id=row["guild_id"],
+            creator_id=row["creator_id"],
+            active=bool(row["active"]) and row["status"] == "active",
+        )
+
+    # --- conversions ----------------------------------------------------------------------
+
+    async def insert_conversion(self, tx: Transaction, **values: object) -> int | None:
+        """Insert a conversion; ``None`` if (source, order_id) exists already."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        query = f"""
+            INSERT INTO conversions ({columns}) VALUES ({marks})
+            ON CONFLICT (source, order_id) DO NOTHING
+        """
+        return await tx.insert(query, *values.values())
+
+    async def conversion(self, q: Queries, source: str, order_id: str) -> ConversionRow | None:
+        query = "SELECT * FROM conversions WHERE source = ? AND order_id = ?"
+        row = await q.fetch_one(query, source, order_id)
+        return None if row is None else _conversion(row)
+
+    async def conversion_by_id(self, q: Queries, conversion_id: int) -> ConversionRow | None:
+        row = await q.fetch_one("SELECT * FROM conversions WHERE id = ?", conversion_id)
+        return None if row is None else _conversion(row)
+
+    async def conversions_by_order(
+        self, q: Queries, guild_id: int, order_id: str
+    ) -> list[ConversionRow]:
+        query = "SELECT * FROM conversions WHERE guild_id = ? AND order_id = ? ORDER BY id"
+        return [_conversion(r) for r in await q.fetch_all(query, guild_id, order_id)]
+
+    async def other_sources(self, q: Queries, source: str, order_id: str) -> int:
+        query = "SELECT COUNT(*) FROM conversions WHERE order_id = ? AND source <> ?"
+        return int(await q.fetch_val(query, order_id, source))
+
+    async def visitor_orders_since(self, q: Queries, visitor_hash: str, since: int) -> int:
+        query = """
+            SELECT COUNT(*) FROM conversions
+            WHERE visitor_hash = ? AND occurred_at >= ? AND status = 'active'
+        """
+        return int(await q.fetch_val(query, visitor_hash, since))
+
+    async def month_to_date(
+        self, q: Queries, creator_id: int, since: int, conversion: int, occurred: int
+    ) -> tuple[int, int]:
+        """(net revenue, sales) of a creator's active sales from ``since`` up to, not
+        including, ``conversion`` (orders in the same second count in arrival order)."""
+        query = """
+            SELECT COALESCE(SUM(net_minor - refunded_minor), 0), COUNT(*)
+            FROM conversions
+            WHERE creator_id = ? AND kind = 'sale' AND status = 'active' AND occurred_at >= ?
+              AND (occurred_at < ? OR (occurred_at = ? AND id < ?))
+        """
+        row = await q.fetch_one(query, creator_id, since, occurred, occurred, conversion)
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def add_adjustment(
+        self,
+        tx: Transaction,
+        *,
+        conversion_id: int,
+        refund_key: str,
+        kind: str,
+        amount: int,
+        now: int,
+    ) -> bool:
+        """Record a refund or cancellation once per refund key; False if seen before."""
+        query = """
+            INSERT INTO conversion_adjustments (conversion_id, refund_key, kind, amount_minor,
+                                                created_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (conversion_id, refund_key) DO NOTHING
+        """
+        return await tx.execute(query, conversion_id, refund_key, kind, amount, now) == 1
+
+    async def add_refunded(
+        self, tx: Transaction, conversion_id: int, amount: int, cancelled: bool
+    ) -> None:
+        query = """
+            UPDATE conversions
+            SET refunded_minor = MIN(net_minor, refunded_minor + ?),
+                status = CASE WHEN ? THEN 'cancelled' ELSE status END
+            WHERE id = ?
+        """
+        await tx.execute(query, amount, int(cancelled), conversion_id)
+
+    # --- commissions and the ledger --------------------------------------------------------
+
+    async def insert_commission(self, tx: Transaction, **values: object) -> int:
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        new_id = await tx.insert(
+            f"INSERT INTO commissions ({columns}) VALUES ({marks})", *values.values()
+        )
+        assert new_id is not None
+        return new_id
+
+    async def commission_for_conversion(
+        self, q: Queries, conversion_id: int
+    ) -> CommissionRow | None:
+        row = await q.fetch_one("SELECT * FROM commissions WHERE conversion_id = ?", conversion_id)
+        return None if row is None else _commission(row)
+
+    async def commission(self, q: Queries, commission_id: int) -> CommissionRow | None:
+        row = await q.fetch_one("SELECT * FROM commissions WHERE id = ?", commission_id)
+        return None if row is None else _commission(row)
+
+    async def set_state(
+        self,
+        tx: Transaction,
+        commission_id: int,
+        *,
+        expected: str,
+        state: str,
+        now: int,
+        hold_reason: str | None = None,
+    ) -> bool:
+        """Move a commission between states; False if it was not in ``expected``."""
+        query = """
+            UPDATE commissions SET state = ?, hold_reason = ?, updated_at = ?
+            WHERE id = ? AND state = ?
+        """
+        changed = await tx.execute(query, state, hold_reason, now, commission_id, expected)
+        return changed == 1
+
+    async def add_reversed(
+        self, tx: Transaction, commission_id: int, amount: int, now: int
+    ) -> None:
+        query = """
+            UPDATE commissions
+            SET reversed_minor = reversed_minor + ?,
+                state = CASE WHEN reversed_minor + ? >= amount_minor AND state <> 'paid'
+                             THEN 'reversed' ELSE state END,
+                updated_at = ?
+            WHERE id = ?
+        """
+        await tx.execute(query, amount, amount, now, commission_id)
+
+    async def maturing(self, q: Queries, now: int, limit: int) -> list[CommissionRow]:
+        query = """
+            SELECT * FROM commissions WHERE state = 'pending' AND approve_after <= ?
+            ORDER BY approve_after LIMIT ?
+        """
+        return [_commission(r) for r in await q.fetch_all(query, now, limit)]
+
+    async def post(
+        self,
+        tx: Transaction,
+        commission: CommissionRow | None,
+        entries: Sequence[tuple[str, str, int]],
+        *,
+        guild_id: int,
+        creator_id: int,
+        currency: str,
+        actor_id: int | None,
+        now: int,
+    ) -> None:
+        """Append ledger entries ``(bucket, kind, signed amount)`` for one movement."""
+        query = """
+            INSERT INTO ledger_entries (guild_id, creator_id, commission_id, bucket, kind,
+                                        amount_minor, currency, actor_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+        await tx.execute_many(
+            query,
+            [
+                (
+                    guild_id,
+                    creator_id,
+                    commission.id if commission else None,
+                    bucket,
+                    kind,
+                    amount,
+                    currency,
+                    actor_id,
+                    now,
+                )
+                for bucket, kind, amount in entries
+                if amount
+            ],
+        )
+
+    async def balances(self, q: Queries, creator_id: int) -> dict[str, int]:
+        """The creator's balance per bucket, from the ledger."""
+        query = """
+            SELECT bucket, SUM(amount_minor) AS total FROM ledger_entries
+            WHERE creator_id = ? GROUP BY bucket
+        """
+        return {r["bucket"]: int(r["total"]) for r in await q.fetch_all(query, creator_id)}
+
+    async def clawed_back(self, q: Queries, creator_id: int) -> int:
+        query = """
+            SELECT COALESCE(-SUM(amount_minor), 0) FROM ledger_entries
+            WHERE creator_id = ? AND kind = 'clawback' AND bucket = 'approved'
+        """
+        return int(await q.fetch_val(query, creator_id))
+
+    async def next_maturity(self, q: Queries, creator_id: int) -> int | None:
+        query = """
+            SELECT MIN(approve_after) FROM commissions WHERE creator_id = ? AND state = 'pending'
+        """
+        return await q.fetch_val(query, creator_id)
+
+    # --- stats ------------------------------------------------------------------------------
+
+    async def creator_period(self, q: Queries, creator_id: int, since: int, until: int) -> dict:
+        """Orders, leads and net revenue of a creator in ``[since, until)``."""
+        query = """
+            SELECT
+                COALESCE(SUM(kind = 'sale'), 0) AS orders,
+                COALESCE(SUM(kind = 'lead'), 0) AS leads,
+                COALESCE(SUM(CASE WHEN kind = 'sale' THEN net_minor - refunded_minor END), 0)
+                    AS revenue
+            FROM conversions
+            WHERE creator_id = ? AND status = 'active' AND occurred_at >= ? AND occurred_at < ?
+        """
+        row = await q.fetch_one(query, creator_id, since, until)
+        assert row is not None
+        return dict(row)
+
+    async def commissions_by_state(
+        self, q: Queries, creator_id: int, since: int, until: int
+    ) -> dict[str, int]:
+        query = """
+            SELECT state, SUM(amount_minor - reversed_minor) AS total,
+                   SUM(reversed_minor) AS reversed
+            FROM commissions
+            WHERE creator_id = ? AND created_at >= ? AND created_at < ?
+            GROUP BY state
+        """
+        totals: dict[str, int] = {}
+        for r in await q.fetch_all(query, creator_id, since, until):
+            totals[r["state"]] = totals.get(r["state"], 0) + int(r["total"])
+            totals["reversed"] = totals.get("reversed", 0) + int(r["reversed"])
+        return totals
+
+    async def first_sales_to_announce(self, q: Queries, before: int) -> list[sqlite3.Row]:
+        """Active creators with sales whose first-sale message was never sent, where the
+        first sale is older than ``before`` (so a burst of orders becomes one message)."""
+        query = """
+            SELECT c.id AS creator_id, c.guild_id, c.user_id, c.locale,
+                   COUNT(v.id) AS orders, MIN(v.created_at) AS first_at,
+                   (SELECT COALESCE(SUM(m.amount_minor - m.reversed_minor), 0)
+                    FROM commissions m WHERE m.creator_id = c.id) AS earned
+            FROM creators c
+            JOIN conversions v ON v.creator_id = c.id AND v.kind = 'sale' AND v.status = 'active'
+            WHERE c.status = 'active' AND c.user_id IS NOT NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM notifications n WHERE n.dedupe_key = 'first-sale:' || c.id
+              )
+            GROUP BY c.id
+            HAVING first_at <= ?
+            LIMIT 200
+        """
+        return await q.fetch_all(query, before)
+
+    # --- plans ------------------------------------------------------------------------------
+
+    async def plan(self, q: Queries, plan_id: int) -> Plan | None:
+        row = await q.fetch_one("SELECT * FROM plans WHERE id = ?", plan_id)
+        return None if row is None else _plan(row)
+
+    async def plans(self, q: Queries, guild_id: int) -> list[Plan]:
+        query = """
+            SELECT * FROM plans WHERE guild_id = ? AND archived = 0
+            ORDER BY is_default DESC, name
+        """
+        return [_plan(r) for r in await q.fetch_all(query, guild_id)]
+
+    async def plan_by_name(self, q: Queries, guild_id: int, name: str) -> Plan | None:
+        query = "SELECT * FROM plans WHERE guild_id = ? AND name = ? COLLATE NOCASE"
+        row = await q.fetch_one(query, guild_id, name.strip())
+        return None if row is None else _plan(row)
+
+    async def insert_plan(self, tx: Transaction, **values: object) -> int | None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        query = f"""
+            INSERT INTO plans ({columns}) VALUES ({marks})
+            ON CONFLICT (guild_id, name) DO NOTHING
+        """
+        return await tx.insert(query, *values.values())
+
+    async def set_creator_plan(self, tx: Transaction, creator_id: int, plan_id: int | None) -> None:
+        await tx.execute("UPDATE creators SET plan_id = ? WHERE id = ?", plan_id, creator_id)
+
+    async def campaign_plan_of_link(self, q: Queries, link_id: int) -> int | None:
+        query = """
+            SELECT c.plan_id FROM links l JOIN campaigns c ON c.id = l.campaign_id
+            WHERE l.id = ?
+        """
+        return await q.fetch_val(query, link_id)

@@ -1,0 +1,294 @@
+"""``creatorbot demo``: a scripted walk-through of the real bot against the local emulator.
+
+It needs no token and no network. Every step is a real interaction sent by the emulator to
+the real discord.py client; the transcript prints what a person in the server would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.harness import LocalDiscord
+
+WIDTH = 88
+SHOP_SECRET = secrets.token_hex(16)
+BROWSER = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+)
+PREVIEW_BOT = "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)"
+
+
+def _demo_order() -> dict[str, Any]:
+    return {
+        "id": 820982911946154508,
+        "email": "follower@example.net",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "currency": "EUR",
+        "presentment_currency": "EUR",
+        "subtotal_price": "51.00",
+        "total_price": "61.71",
+        "total_tax": "10.71",
+        "test": False,
+        "discount_codes": [{"code": "ANNABAKES15", "amount": "9.00", "type": "percentage"}],
+        "landing_site": "/",
+        "line_items": [{"id": 1, "price": "60.00", "quantity": 1, "title": "Sourdough kit"}],
+    }
+
+
+async def _post_shopify(world: LocalDiscord, topic: str, order: dict[str, Any]) -> int:
+    raw = json.dumps(order).encode()
+    digest = hmac.new(SHOP_SECRET.encode(), raw, hashlib.sha256).digest()
+    headers = {
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+        "X-Shopify-Webhook-Id": "demo-delivery-1",
+        "Content-Type": "application/json",
+    }
+    async with aiohttp.ClientSession() as session:
+        url = f"{world.tracker_url}/webhooks/shopify"
+        async with session.post(url, data=raw, headers=headers) as response:
+            return response.status
+
+
+class Transcript:
+    """Prints the conversation readably."""
+
+    def __init__(self, world: LocalDiscord) -> None:
+        self.world = world
+        self.names: dict[int, str] = {}
+
+    def name(self, user: Any) -> str:
+        self.names[user.id] = user.name
+        return user.name
+
+    def _mentions(self, text: str) -> str:
+        world = self.world
+        assert world.cast is not None
+        channels = {c.id: c.name for c in (world.cast.review, world.cast.announcements)}
+        roles = {
+            world.cast.creator_role.id: "Creators",
+            world.cast.manager_role.id: "Program managers",
+        }
+        text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m[1]), "member"), text)
+        text = re.sub(r"<#(\d+)>", lambda m: "#" + channels.get(int(m[1]), "channel"), text)
+        text = re.sub(r"<@&(\d+)>", lambda m: "@" + roles.get(int(m[1]), "role"), text)
+        return text.replace("\u200b", "")
+
+    def heading(self, text: str) -> None:
+        print()
+        print(f"── {text} ".ljust(WIDTH, "─"))
+
+    def said(self, who: str, command: str) -> None:
+        print(f"\n  {who} ▸ {command}")
+
+    def shows(self, where: str, message: Any) -> None:
+        print(f"  creatorbot → {where}:")
+        body: list[str] = []
+        content = getattr(message, "content", None)
+        if content:
+            body.append(content)
+        for embed in getattr(message, "embeds", None) or []:
+            if embed.get("title"):
+                body.append(f"[{embed['title']}]")
+            if embed.get("description"):
+                body.append(embed["description"])
+            for field in embed.get("fields", []):
+                body.append(f"{field['name']}: {field['value']}")
+        for attachment in getattr(message, "attachments", None) or []:
+            body.append(f"📎 {attachment.filename} ({len(attachment.content)} bytes)")
+        buttons = [
+            c.get("label", "")
+            for row in getattr(message, "components", None) or []
+            for c in row.get("components", [])
+            if c.get("type") == 2
+        ]
+        if buttons:
+            body.append("  ".join(f"[ {label} ]" for label in buttons))
+        for paragraph in self._mentions("\n".join(body)).splitlines():
+            wrapped = textwrap.wrap(paragraph, WIDTH - 6) or [""]
+            for line in wrapped:
+                print(f"    │ {line}")
+
+    def note(self, text: str) -> None:
+        print(f"  · {text}")
+
+
+def _reply(it: Any) -> Any:
+    """The visible answer of an interaction: the last followup, else the original response."""
+    return it.followups[-1] if it.followups else it
+
+
+async def play(world: LocalDiscord) -> None:
+    emu, cast = world.emu, world.cast
+    assert cast is not None
+    show = Transcript(world)
+    manager = show.name(cast.manager)
+    guild = cast.guild.id
+
+    show.heading("1. A manager sets up the program")
+    show.said(manager, "/setup")
+    it = await emu.invoke(cast.manager.id, "setup", guild_id=guild)
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", it)
+
+    options = {
+        "review_channel": cast.review.id,
+        "announcements_channel": cast.announcements.id,
+        "creator_role": cast.creator_role.id,
+        "shop_url": "https://shop.example.com",
+        "timezone": "Europe/Amsterdam",
+        "commission_rate": "12.5",
+    }
+    show.said(
+        manager,
+        "/setup review_channel:#creator-review announcements_channel:#announcements "
+        "creator_role:@Creators shop_url:https://shop.example.com timezone:Europe/Amsterdam "
+        "commission_rate:12.5",
+    )
+    it = await emu.invoke(cast.manager.id, "setup", options=options, guild_id=guild)
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", it)
+
+    show.said(manager, "/setup timezone:Mars/Olympus")
+    it = await emu.invoke(
+        cast.manager.id, "setup", options={"timezone": "Mars/Olympus"}, guild_id=guild
+    )
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", it)
+
+    show.heading("2. A creator applies")
+    anna = world.add_member("anna")
+    show.name(anna)
+    show.said(
+        "anna",
+        "/apply platform:Instagram handle:anna.bakes followers:8200 niche:vegan baking "
+        "engagement_rate:3.4",
+    )
+    it = await emu.invoke(
+        anna.id,
+        "apply",
+        options={
+            "platform": "instagram",
+            "handle": "anna.bakes",
+            "followers": 8200,
+            "niche": "vegan baking",
+            "engagement_rate": "3.4",
+            "profile_url": "https://www.instagram.com/anna.bakes",
+        },
+        guild_id=guild,
+    )
+    await it.wait_followups(1)
+    show.shows("anna (only you can see this)", _reply(it))
+    card = emu.messages(cast.review.id)[-1]
+    show.shows("#creator-review", card)
+
+    show.heading("3. The manager approves with one click")
+    show.said(manager, "clicks [ Approve ]")
+    click = await emu.click(card, label="Approve", user_id=cast.manager.id)
+    await click.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(click))
+    show.shows("#creator-review (the card, updated)", emu.get_message(card.id))
+    show.shows("DM to anna", emu.dms(anna.id)[-1])
+    has_role = cast.creator_role.id in emu.member_roles(guild, anna.id)
+    show.note(f"anna has the Creators role: {'yes' if has_role else 'no'}")
+
+    show.heading("4. A Dutch creator is turned down, politely and in Dutch")
+    daan = world.add_member("daan", locale="nl")
+    show.name(daan)
+    show.said("daan", "/apply platform:TikTok handle:daan.kookt followers:1200 niche:koken")
+    it = await emu.invoke(
+        daan.id,
+        "apply",
+        options={"platform": "tiktok", "handle": "daan.kookt", "followers": 1200, "niche": "koken"},
+        guild_id=guild,
+        locale="nl",
+    )
+    await it.wait_followups(1)
+    show.shows("daan (only you can see this)", _reply(it))
+    card = emu.messages(cast.review.id)[-1]
+    show.said(manager, "clicks [ Reject ] and writes a reason")
+    opened = await emu.click(card, label="Reject", user_id=cast.manager.id)
+    submitted = await emu.submit_modal(
+        opened,
+        values={"text": "We're looking for baking creators this season."},
+        user_id=cast.manager.id,
+    )
+    await submitted.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(submitted))
+    show.shows("DM to daan", emu.dms(daan.id)[-1])
+
+    show.heading("5. anna shares her link; a follower clicks it")
+    show.said("anna", "/link")
+    it = await emu.invoke(anna.id, "link", guild_id=guild)
+    await it.wait_response()
+    show.shows("anna (only you can see this)", it)
+    link = re.search(r"https?://\S+/r/[a-z0-9]+", it.content or "")
+    assert link is not None
+    async with aiohttp.ClientSession() as session:
+        for agent in (PREVIEW_BOT, BROWSER, BROWSER):
+            async with session.get(
+                link[0], allow_redirects=False, headers={"User-Agent": agent}
+            ) as response:
+                who = "Discord's link preview" if agent == PREVIEW_BOT else "a follower's phone"
+                show.note(
+                    f"{who} opens {link[0]} → {response.status} {response.headers['Location']}"
+                )
+    await world.services.tracking.flush()
+    show.note("the preview is not counted; the follower's two visits count as 2 clicks, 1 unique")
+
+    show.heading("6. The follower orders with anna's code; the shop's webhook arrives")
+    order = _demo_order()
+    status = await _post_shopify(world, "orders/create", order)
+    show.note(f"POST /webhooks/shopify (orders/create, signed) → {status}")
+    status = await _post_shopify(world, "orders/create", order)
+    show.note(f"the same delivery again → {status}, and still one order")
+    show.said("anna", "/stats")
+    it = await emu.invoke(anna.id, "stats", guild_id=guild)
+    await it.wait_response()
+    show.shows("anna (only you can see this)", it)
+    show.said("anna", "/earnings")
+    it = await emu.invoke(anna.id, "earnings", guild_id=guild)
+    await it.wait_response()
+    show.shows("anna (only you can see this)", it)
+
+    show.heading("7. The manager looks a creator up")
+    show.said(manager, "/creator info member:@anna")
+    it = await emu.invoke(
+        cast.manager.id, "creator info", options={"member": anna.id}, guild_id=guild
+    )
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", it)
+
+    emu.assert_no_violations()
+    print()
+    print("Demo finished: every step above went through the real discord.py client.")
+
+
+async def run_demo(verbose: bool = False) -> int:
+    folder = Path(tempfile.mkdtemp(prefix="creatorbot-demo-"))
+    try:
+        async with LocalDiscord(folder / "demo.db", CREATORBOT_SHOPIFY_SECRET=SHOP_SECRET) as world:
+            print("creatorbot demo: the real bot against a local Discord emulator")
+            print("(no token, no network; a temporary database that is deleted afterwards)")
+            await play(world)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    asyncio.run(run_demo())

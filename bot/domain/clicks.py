@@ -1,0 +1,390 @@
+"""Rules of the click tracker: which visits count, who the visitor is, where they go.
+
+Pure functions and small in-memory structures: no I/O, no clock of their own (callers pass
+epoch seconds), no SQL. The tracker's hot path runs through here, so the functions avoid
+needless work; the expensive one (crawler detection) is memoised.
+
+Counting follows the practice of the big link shorteners: HEAD requests, prefetches, crawlers
+and link-preview bots are redirected but not counted; a visitor is a keyed hash of IP and user
+agent under a salt that changes every UTC day (so hashes of different days cannot be linked and,
+once the salt is deleted, cannot be reversed); repeat clicks of one visitor on one link within
+an hour are stored but only the first is *unique*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
+from urllib.parse import quote, unquote_plus, urlsplit
+
+from crawlerdetect import CrawlerDetect
+
+UTM_MEDIUM = "affiliate"
+CLICK_PARAM = "cb_click"
+NOTRACK_PARAM = "notrack"
+# Our parameters always win over same-named ones in the destination or the visitor's query:
+# a visitor must not be able to re-attribute a click by adding ?utm_source=… or ?cb_click=….
+TRACKING_PARAMS = frozenset({"utm_source", "utm_medium", "utm_campaign", CLICK_PARAM})
+UNIQUE_WINDOW_SECONDS = 3600
+
+# Generous on purpose: any slug the link service ever generates fits, anything else (dots,
+# slashes, percent-escapes, 200-character probes) is answered without touching the database.
+_SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Preview fetchers that crawlerdetect (0.4) does not know by name; each is tested.
+_EXTRA_BOTS = re.compile(r"meta-externalagent|Cardyb", re.IGNORECASE)
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f]")
+_IP_LITERAL = re.compile(r"[0-9A-Fa-f:.]{2,45}")
+_FALSE_VALUES = frozenset({"0", "false", "no", "off"})
+
+_crawlers = CrawlerDetect()
+
+
+class Outcome(StrEnum):
+    """What a request to a tracking link turned into (the ``result`` label of redirects)."""
+
+    COUNTED = "counted"
+    DROPPED = "dropped"  # would have counted, but the write queue was full
+    BOT = "bot"  # HEAD, prefetch, crawler, preview bot, no user agent
+    NOTRACK = "notrack"
+    INACTIVE = "inactive"  # paused or removed creator, or an inactive campaign
+    NOT_FOUND = "not_found"
+    BAD_DESTINATION = "bad_destination"  # stored destination failed the redirect-time check
+
+
+def is_valid_slug(slug: str) -> bool:
+    """Whether ``slug`` could be a tracking-link slug at all."""
+    return _SLUG.fullmatch(slug) is not None
+
+
+@lru_cache(maxsize=8192)
+def _is_crawler(user_agent: str) -> bool:
+    return _EXTRA_BOTS.search(user_agent) is not None or _crawlers.is_crawler(user_agent)
+
+
+def is_bot(user_agent: str | None) -> bool:
+    """Whether a user agent is a crawler or link-preview bot; a missing or blank one is a bot."""
+    if not user_agent or user_agent.isspace():
+        return True
+    return _is_crawler(user_agent)
+
+
+def is_prefetch(purpose: str | None) -> bool:
+    """Whether a ``Sec-Purpose``/``Purpose`` header marks a speculative prefetch, not a click."""
+    if not purpose:
+        return False
+    lowered = purpose.lower()
+    return "prefetch" in lowered or "preview" in lowered or "prerender" in lowered
+
+
+def classify(
+    *, head: bool, user_agent: str | None, purpose: str | None, notrack: bool, countable: bool
+) -> Outcome:
+    """Whether a redirect counts as a click, and if not, why not."""
+    if head or is_prefetch(purpose) or is_bot(user_agent):
+        return Outcome.BOT
+    if notrack:
+        return Outcome.NOTRACK
+    if not countable:
+        return Outcome.INACTIVE
+    return Outcome.COUNTED
+
+
+def _encode(key: str, value: str) -> str:
+    return f"{quote(key, safe='')}={quote(value, safe='')}"
+
+
+def merge_query(
+    url: str, params: Sequence[tuple[str, str]], drop: frozenset[str] = frozenset()
+) -> str:
+    """``url`` with ``params`` appended to its query; same-named parameters already in the URL
+    (and any named in ``drop``) are removed, every other parameter is kept byte for byte, and
+    the #fragment stays last."""
+    base, hash_sign, fragment = url.partition("#")
+    path, _, query = base.partition("?")
+    names = drop.union(key for key, _ in params)
+    kept = [
+        segment
+        for segment in query.split("&")
+        if segment and unquote_plus(segment.partition("=")[0]) not in names
+    ]
+    kept.extend(_encode(key, value) for key, value in params)
+    merged = f"{path}?{'&'.join(kept)}" if kept else path
+    return f"{merged}{hash_sign}{fragment}"
+
+
+def visitor_query(query_string: str) -> tuple[list[tuple[str, str]], bool]:
+    """The visitor's own query parameters to forward, and whether ``notrack`` was asked for.
+
+    ``notrack`` and our tracking parameters are never forwarded.
+    """
+    forwarded: list[tuple[str, str]] = []
+    notrack = False
+    for segment in query_string.split("&"):
+        if not segment:
+            continue
+        raw_key, _, raw_value = segment.partition("=")
+        key = unquote_plus(raw_key)
+        if key == NOTRACK_PARAM:
+            notrack = notrack or unquote_plus(raw_value).lower() not in _FALSE_VALUES
+        elif key not in TRACKING_PARAMS:
+            forwarded.append((key, unquote_plus(raw_value)))
+    return forwarded, notrack
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A checked destination with our UTM parameters merged in, split so that adding the
+    click id per request is one string concatenation."""
+
+    url: str  # the stored destination, unchanged
+    head: str  # scheme://host/path?…&utm_…  (always has a query; no fragment)
+    fragment: str  # "" or "#…"
+    utm: tuple[tuple[str, str], ...]
+
+    def location(self, click_id: str | None, forwarded: Sequence[tuple[str, str]] = ()) -> str:
+        """The ``Location`` of a redirect: the destination, the visitor's forwarded query,
+        our UTM parameters and, when the click was counted, the click id."""
+        if forwarded:
+            params = [*forwarded, *self.utm]
+            if click_id is not None:
+                params.append((CLICK_PARAM, click_id))
+            return merge_query(self.url, params, TRACKING_PARAMS)
+        if click_id is None:
+            return self.head + self.fragment
+        # Click ids are URL-safe by construction: no quoting needed.
+        return f"{self.head}&{CLICK_PARAM}={click_id}{self.fragment}"
+
+
+def prepare_destination(url: str, source_slug: str, campaign_slug: str) -> Destination | None:
+    """The redirect target of a link, or ``None`` when the stored URL is not a plain
+    http(s) URL with a host — checked again here so a bad row can never become an open
+    redirect to ``javascript:`` or a header injection."""
+    if _UNSAFE_URL_CHARS.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    utm = (
+        ("utm_source", source_slug),
+        ("utm_medium", UTM_MEDIUM),
+        ("utm_campaign", campaign_slug),
+    )
+    # A stale cb_click in the destination goes too; click ids are ours to hand out.
+    base, hash_sign, fragment = merge_query(url, utm, TRACKING_PARAMS).partition("#")
+    return Destination(url=url, head=base, fragment=hash_sign + fragment, utm=utm)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """A tracking link as stored: what the tracker needs to redirect and to count."""
+
+    link_id: int
+    guild_id: int
+    creator_id: int
+    campaign_id: int
+    destination_url: str
+    source_slug: str
+    campaign_slug: str
+    countable: bool  # the creator is active and the campaign is active
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """A :class:`LinkTarget` ready for the hot path; ``destination`` is ``None`` when the
+    stored URL failed the redirect-time check."""
+
+    link_id: int
+    guild_id: int
+    creator_id: int
+    campaign_id: int
+    countable: bool
+    destination: Destination | None
+
+
+def resolve_link(target: LinkTarget) -> ResolvedLink:
+    """Prepare a stored link for redirects."""
+    return ResolvedLink(
+        link_id=target.link_id,
+        guild_id=target.guild_id,
+        creator_id=target.creator_id,
+        campaign_id=target.campaign_id,
+        countable=target.countable,
+        destination=prepare_destination(
+            target.destination_url, target.source_slug, target.campaign_slug
+        ),
+    )
+
+
+def referrer_host(referer: str | None) -> str | None:
+    """Only the host of a ``Referer`` header (never its path or query), lower case."""
+    if not referer:
+        return None
+    try:
+        host = urlsplit(referer).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[:253]
+
+
+def country_code(*candidates: str | None) -> str | None:
+    """The first two-letter country code among proxy headers (``CF-IPCountry``,
+    ``X-Country-Code``), upper case; Cloudflare's ``XX`` (unknown) and anything else is
+    ``None``."""
+    for value in candidates:
+        if value and len(value) == 2 and value.isascii() and value.isalpha():
+            code = value.upper()
+            return None if code == "XX" else code
+    return None
+
+
+# Loopback and private ranges (RFC 1918, IPv6 ULA) only: Python's is_private also covers
+# documentation ranges and, on 3.11, every IPv4-mapped IPv6 address a dual-stack socket reports.
+_PROXY_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
+)
+
+
+@lru_cache(maxsize=4096)
+def is_trusted_proxy(peer: str) -> bool:
+    """Whether the peer is a loopback or private address, i.e. our own reverse proxy."""
+    try:
+        address = ipaddress.ip_address(peer.partition("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _PROXY_NETWORKS)
+
+
+def client_ip(peer: str | None, forwarded_for: str | None) -> str:
+    """The visitor's IP: the peer address, or the first ``X-Forwarded-For`` entry when the
+    peer is a loopback/private address (a reverse proxy on our side). From any other peer the
+    header is ignored, since a visitor can send whatever they like."""
+    peer = peer or ""
+    if forwarded_for and is_trusted_proxy(peer):
+        first = forwarded_for.partition(",")[0].strip()
+        # Only hashed, so a cheap shape check is enough: an IPv4 or IPv6 literal.
+        if _IP_LITERAL.fullmatch(first):
+            return first.lower()
+    return peer
+
+
+def visitor_hash(salt: bytes, ip: str, user_agent: str | None) -> str:
+    """The visitor's identity for one salt: keyed BLAKE2b of IP and user agent, 32 hex chars."""
+    material = f"{ip}\n{user_agent or ''}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(material, key=salt, digest_size=16).hexdigest()
+
+
+def salt_day(epoch: int) -> str:
+    """The UTC day (``YYYY-MM-DD``) whose salt hashes visitors at ``epoch``."""
+    return datetime.fromtimestamp(epoch - epoch % 86_400, UTC).date().isoformat()
+
+
+def new_salt() -> bytes:
+    """A fresh 32-byte secret salt."""
+    return secrets.token_bytes(32)
+
+
+# URL-safe characters in ASCII order, so ids compare like the numbers they encode.
+_ID_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+_BYTE_TO_ID_CHAR = bytes(ord(_ID_ALPHABET[b & 63]) for b in range(256))  # 256 % 64 == 0: unbiased
+
+
+class ClickIds:
+    """Click ids: 16 URL-safe characters, 6 encoding the second of the click and 10 random
+    (60 bits from ``randbytes``, by default the OS CSPRNG).
+
+    Unguessable, yet ordered by time like a ULID, so the unique index on ``click_id`` grows
+    at its end instead of dirtying a random page per click. Random characters are drawn in
+    blocks to keep the per-click cost to a slice.
+    """
+
+    RANDOM_CHARS = 10
+    BLOCK = 1024  # ids per draw from randbytes
+
+    def __init__(self, randbytes: Callable[[int], bytes] = os.urandom) -> None:
+        self._randbytes = randbytes
+        self._pool = ""
+        self._pos = 0
+        self._second = -1
+        self._prefix = ""
+
+    def new(self, now: int) -> str:
+        """A fresh click id for a click at epoch second ``now``."""
+        if now != self._second:
+            self._second = now
+            self._prefix = "".join(_ID_ALPHABET[(now >> shift) & 63] for shift in _TIME_SHIFTS)
+        pos = self._pos
+        if pos >= len(self._pool):
+            raw = self._randbytes(self.RANDOM_CHARS * self.BLOCK)
+            self._pool = raw.translate(_BYTE_TO_ID_CHAR).decode("ascii")
+            pos = 0
+        self._pos = pos + self.RANDOM_CHARS
+        return self._prefix + self._pool[pos : pos + self.RANDOM_CHARS]
+
+
+_TIME_SHIFTS = (30, 24, 18, 12, 6, 0)  # 36 bits of seconds: good until the year 4147
+
+
+class UniqueWindows:
+    """Which clicks are *unique*: the first click of a visitor on a link opens a window of
+    ``window_seconds``; clicks inside it are repeats, the first one after it opens the next.
+
+    Bounded: entries leave when their window has passed, or, oldest first, when more than
+    ``max_entries`` are open (a visitor evicted that way may count as unique again early).
+    """
+
+    def __init__(
+        self, window_seconds: int = UNIQUE_WINDOW_SECONDS, max_entries: int = 200_000
+    ) -> None:
+        self.window_seconds = window_seconds
+        self.max_entries = max_entries
+        # Insertion order is window-start order, so expired entries sit at the front.
+        self._starts: OrderedDict[tuple[str, int], int] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def observe(self, visitor: str, link_id: int, now: int) -> bool:
+        """Record a click at ``now``; return whether it is unique."""
+        key = (visitor, link_id)
+        starts = self._starts
+        start = starts.get(key)
+        if start is not None:
+            if now - start < self.window_seconds:
+                return False
+            del starts[key]
+        starts[key] = now
+        self._evict(now)
+        return True
+
+    def remember(self, visitor: str, link_id: int, start: int) -> None:
+        """Restore a window opened at ``start`` (warm-up after a restart, oldest first)."""
+        key = (visitor, link_id)
+        self._starts.pop(key, None)
+        self._starts[key] = start
+
+    def _evict(self, now: int) -> None:
+        starts = self._starts
+        horizon = now - self.window_seconds
+        while starts:
+            oldest_key = next(iter(starts))
+            if len(starts) <= self.max_entries and starts[oldest_key] > horizon:
+                return
+            del starts[oldest_key]

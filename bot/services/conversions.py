@@ -1,0 +1,595 @@
+"""Use case: orders become conversions and commissions, exactly once, and stay correct.
+
+Every ingest path hands an :class:`~bot.domain.orders.OrderEvent` to :meth:`ingest`. The
+conversion, its commission and the ledger entries are written in one ``BEGIN IMMEDIATE``
+transaction that commits before the method returns, so a webhook is only acknowledged once
+its money is safe. Idempotency is the schema's: ``UNIQUE (source, order_id)`` for orders and
+``UNIQUE (conversion_id, refund_key)`` for refunds.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock, from_epoch, to_epoch
+from bot.db.audit_repo import AuditRepository
+from bot.db.campaigns_repo import CampaignRepository
+from bot.db.connection import Database, Transaction
+from bot.db.creators_repo import CreatorRepository
+from bot.db.money_repo import CommissionRow, ConversionRow, MoneyRepository
+from bot.domain.attribution import Attribution, Method, Rules, attribute
+from bot.domain.commission import MonthToDate, Plan, commission_for, reversal_due, share
+from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
+from bot.domain.settings import GuildSettings
+from bot.errors import CreatorbotError
+from bot.services.ledger import accrue
+from bot.services.settings import SettingsService
+
+log = logging.getLogger(__name__)
+
+# More orders than this from one visitor within a day put the newest commissions on hold.
+VISITOR_ORDER_LIMIT = 5
+MAX_ORDER_ID = 200
+MATURE_BATCH = 1000
+
+
+class InvalidOrder(CreatorbotError):
+    """An event the service refuses (no order id, negative amount, …)."""
+
+    key = "conversions.invalid"
+
+
+class OrderNotFound(CreatorbotError):
+    key = "conversions.not_found"
+
+
+class AmbiguousOrder(CreatorbotError):
+    """The same order id exists from several sources; the manager must name one."""
+
+    key = "conversions.ambiguous"
+
+
+class NotOnHold(CreatorbotError):
+    key = "conversions.not_on_hold"
+
+
+@dataclass(frozen=True)
+class Balances:
+    """A creator's money by state, from the ledger, in the program currency."""
+
+    currency: str
+    pending: int
+    on_hold: int
+    approved: int
+    paid: int
+    reversed: int
+    clawed_back: int
+    threshold: int
+    next_maturity: datetime | None
+
+    @property
+    def payable(self) -> bool:
+        return self.approved >= self.threshold and self.approved > 0
+
+
+@dataclass(frozen=True)
+class CreatorStats:
+    """What ``/stats`` shows for one period."""
+
+    since: datetime | None
+    clicks: int
+    unique_clicks: int
+    orders: int
+    leads: int
+    revenue: int
+    commissions: dict[str, int]
+    currency: str
+
+    @property
+    def conversion_rate(self) -> float | None:
+        """Orders per unique click."""
+        return self.orders / self.unique_clicks if self.unique_clicks else None
+
+    @property
+    def earned(self) -> int:
+        return sum(v for k, v in self.commissions.items() if k != "reversed")
+
+    @property
+    def epc(self) -> int | None:
+        """Earnings per click, in minor units (rounded down)."""
+        return self.earned // self.clicks if self.clicks else None
+
+
+class ConversionService:
+    def __init__(
+        self,
+        db: Database,
+        money: MoneyRepository,
+        creators: CreatorRepository,
+        campaigns: CampaignRepository,
+        audit: AuditRepository,
+        settings: SettingsService,
+        clock: Clock,
+    ) -> None:
+        self._db = db
+        self._money = money
+        self._creators = creators
+        self._campaigns = campaigns
+        self._audit = audit
+        self._settings = settings
+        self._clock = clock
+
+    # --- ingest ---------------------------------------------------------------------------
+
+    async def ingest(self, event: OrderEvent) -> IngestOutcome:
+        """Record one shop event; committed when this returns."""
+        _check(event)
+        if event.kind in (EventKind.SALE, EventKind.LEAD):
+            attribution = await self._attribute(event)
+            return await self._record(event, attribution)
+        return await self._adjust(event, actor_id=None)
+
+    async def _attribute(self, event: OrderEvent) -> Attribution:
+        click = await self._money.click_facts(self._db, event.click_id) if event.click_id else None
+        code = None
+        for candidate in event.codes:
+            code = await self._money.code_facts(self._db, candidate)
+            if code is not None:
+                break
+        guild_id = click.guild_id if click else code.guild_id if code else None
+        rules = Rules()
+        if guild_id is not None:
+            settings = await self._settings.get(guild_id)
+            rules = Rules(settings.attribution_window_days, settings.code_beats_click)
+        return attribute(
+            to_epoch(event.occurred_at),
+            click,
+            code,
+            rules,
+            click_id_given=bool(event.click_id),
+            code_given=bool(event.codes),
+        )
+
+    async def _record(
+        self, event: OrderEvent, attribution: Attribution, actor_id: int | None = None
+    ) -> IngestOutcome:
+        now = to_epoch(self._clock.now())
+        occurred = to_epoch(event.occurred_at)
+        settings = await self._settings.get(attribution.guild_id) if attribution.guild_id else None
+        flags: list[str] = []
+        if settings is not None and event.currency and event.currency.upper() != settings.currency:
+            flags.append("currency")
+        if event.currency_uncertain:
+            flags.append("currency")
+        async with self._db.transaction() as tx:
+            if await self._money.other_sources(tx, event.source.value, event.order_id):
+                flags.append("duplicate_order")
+            conversion_id = await self._money.insert_conversion(
+                tx,
+                guild_id=attribution.guild_id,
+                source=event.source.value,
+                order_id=event.order_id,
+                kind=event.kind.value,
+                status="test" if event.is_test else "active",
+                currency=(event.currency or (settings.currency if settings else None)),
+                net_minor=event.net_minor or 0,
+                gross_minor=_int_or_none(event.extra.get("gross_minor")),
+                creator_id=attribution.creator_id,
+                link_id=attribution.link_id,
+                click_id=attribution.click_id or event.click_id,
+                code=attribution.code or (event.codes[0] if event.codes else None),
+                attribution=attribution.method.value,
+                attribution_reason=attribution.reason,
+                visitor_hash=attribution.visitor_hash,
+                flags=",".join(dict.fromkeys(flags)),
+                delivery_id=event.delivery_id,
+                occurred_at=occurred,
+                created_at=now,
+            )
+            if conversion_id is None:
+                return IngestOutcome.DUPLICATE
+            payable = (
+                not event.is_test
+                and settings is not None
+                and attribution.creator_id is not None
+                and "currency" not in flags
+            )
+            if payable:
+                assert settings is not None and attribution.creator_id is not None
+                await self._accrue(
+                    tx, event, attribution, settings, conversion_id, flags, actor_id, now
+                )
+        log.info(
+            "conversion %s/%s recorded (%s)", event.source.value, conversion_id, attribution.method
+        )
+        return IngestOutcome.RECORDED
+
+    async def _accrue(
+        self,
+        tx: Transaction,
+        event: OrderEvent,
+        attribution: Attribution,
+        settings: GuildSettings,
+        conversion_id: int,
+        flags: list[str],
+        actor_id: int | None,
+        now: int,
+    ) -> None:
+        assert attribution.creator_id is not None
+        creator = await self._creators.get(tx, attribution.creator_id)
+        assert creator is not None
+        plan = await self._plan_for(tx, settings.guild_id, creator.plan_id, attribution.link_id)
+        occurred = to_epoch(event.occurred_at)
+        month_start = _month_start(event.occurred_at, settings)
+        revenue, sales = await self._money.month_to_date(
+            tx, creator.id, month_start, conversion_id, occurred
+        )
+        amount = commission_for(
+            plan,
+            event.kind,
+            event.net_minor or 0,
+            default_rate_bp=settings.commission_rate_bp,
+            month=MonthToDate(revenue, sales),
+        )
+        if amount <= 0:
+            return
+        hold_reason = await self._fraud_check(tx, event, attribution, creator.email, flags)
+        await accrue(
+            tx,
+            self._money,
+            guild_id=settings.guild_id,
+            creator_id=creator.id,
+            kind="manual" if event.source is Source.MANUAL else event.kind.value,
+            currency=settings.currency,
+            amount=amount,
+            approve_after=occurred + settings.hold_days * 86_400,
+            now=now,
+            hold_reason=hold_reason,
+            conversion_id=conversion_id,
+            plan_id=plan.id,
+            actor_id=actor_id,
+        )
+
+    async def _plan_for(
+        self, tx: Transaction, guild_id: int, creator_plan: int | None, link_id: int | None
+    ) -> Plan:
+        """Creator override, else the campaign's plan, else the server's default plan."""
+        for plan_id in (
+            creator_plan,
+            await self._money.campaign_plan_of_link(tx, link_id) if link_id else None,
+        ):
+            if plan_id is not None:
+                plan = await self._money.plan(tx, plan_id)
+                if plan is not None:
+                    return plan
+        default_id = await self._campaigns.ensure_default_plan(
+            tx, guild_id, to_epoch(self._clock.now())
+        )
+        plan = await self._money.plan(tx, default_id)
+        assert plan is not None
+        return plan
+
+    async def _fraud_check(
+        self,
+        tx: Transaction,
+        event: OrderEvent,
+        attribution: Attribution,
+        creator_email: str | None,
+        flags: list[str],
+    ) -> str | None:
+        if (
+            event.customer_email
+            and creator_email
+            and event.customer_email.strip().lower() == creator_email.strip().lower()
+        ):
+            return "self_purchase"
+        if "duplicate_order" in flags:
+            return "duplicate_order"
+        if attribution.visitor_hash:
+            since = to_epoch(event.occurred_at) - 86_400
+            orders = await self._money.visitor_orders_since(tx, attribution.visitor_hash, since)
+            if orders > VISITOR_ORDER_LIMIT:
+                return "visitor_velocity"
+        return None
+
+    # --- refunds and cancellations -------------------------------------------------------------
+
+    async def _adjust(self, event: OrderEvent, actor_id: int | None) -> IngestOutcome:
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            conversion = await self._money.conversion(tx, event.source.value, event.order_id)
+            if conversion is None:
+                log.info("refund for unknown order from %s ignored", event.source.value)
+                return IngestOutcome.IGNORED
+            outstanding = conversion.net_minor - conversion.refunded_minor
+            cancel = event.kind is EventKind.CANCEL
+            refunded = event.refund_minor or 0
+            if event.extra.get("refund_basis") == "gross" and conversion.gross_minor:
+                # The sender refunds what the customer paid; our amounts are net.
+                refunded = share(refunded, conversion.net_minor, conversion.gross_minor)
+            amount = outstanding if cancel else min(refunded, outstanding)
+            key = "cancel" if cancel else (event.refund_id or f"refund:{event.refund_minor}")
+            recorded = await self._money.add_adjustment(
+                tx,
+                conversion_id=conversion.id,
+                refund_key=key,
+                kind="cancel" if cancel else "refund",
+                amount=amount,
+                now=now,
+            )
+            if not recorded:
+                return IngestOutcome.DUPLICATE
+            await self._money.add_refunded(tx, conversion.id, amount, cancel)
+            commission = await self._money.commission_for_conversion(tx, conversion.id)
+            if commission is not None:
+                refunded_total = conversion.refunded_minor + amount
+                due = reversal_due(
+                    commission.amount_minor,
+                    commission.reversed_minor,
+                    conversion.net_minor,
+                    conversion.net_minor if cancel else refunded_total,
+                )
+                await self._reverse(tx, commission, due, actor_id, now)
+        return IngestOutcome.RECORDED
+
+    async def _reverse(
+        self,
+        tx: Transaction,
+        commission: CommissionRow,
+        due: int,
+        actor_id: int | None,
+        now: int,
+    ) -> None:
+        if due <= 0 or commission.state == "reversed":
+            return
+        if commission.state == "paid":
+            # Already paid out: a negative adjustment carried into the next payout.
+            entries = [("approved", "clawback", -due), ("reversed", "clawback", due)]
+        else:
+            entries = [(commission.state, "reverse", -due), ("reversed", "reverse", due)]
+        await self._money.add_reversed(tx, commission.id, due, now)
+        await self._money.post(
+            tx,
+            commission,
+            entries,
+            guild_id=commission.guild_id,
+            creator_id=commission.creator_id,
+            currency=commission.currency,
+            actor_id=actor_id,
+            now=now,
+        )
+
+    # --- the schedule -----------------------------------------------------------------------
+
+    async def mature(self) -> int:
+        """Approve pending commissions whose hold period is over; return how many."""
+        now = to_epoch(self._clock.now())
+        approved = 0
+        async with self._db.transaction() as tx:
+            for commission in await self._money.maturing(tx, now, MATURE_BATCH):
+                moved = await self._money.set_state(
+                    tx, commission.id, expected="pending", state="approved", now=now
+                )
+                if not moved:
+                    continue
+                await self._money.post(
+                    tx,
+                    commission,
+                    [
+                        ("pending", "mature", -commission.remaining),
+                        ("approved", "mature", commission.remaining),
+                    ],
+                    guild_id=commission.guild_id,
+                    creator_id=commission.creator_id,
+                    currency=commission.currency,
+                    actor_id=None,
+                    now=now,
+                )
+                approved += 1
+        if approved:
+            log.info("approved %d matured commissions", approved)
+        return approved
+
+    async def first_sales_to_announce(self, quiet_seconds: int = 30) -> list[dict]:
+        """Creators whose first sale has not been celebrated yet; a burst of orders within
+        ``quiet_seconds`` of the first one is announced together."""
+        before = to_epoch(self._clock.now()) - quiet_seconds
+        rows = await self._money.first_sales_to_announce(self._db, before)
+        return [dict(r) for r in rows]
+
+    # --- manager corrections ------------------------------------------------------------------
+
+    async def add_manual(
+        self,
+        guild_id: int,
+        actor_id: int,
+        creator_user_id: int,
+        net_minor: int,
+        order_id: str | None,
+        kind: EventKind = EventKind.SALE,
+    ) -> str:
+        """Book a sale (or lead) by hand for a creator; returns the order id used."""
+        settings = await self._settings.get(guild_id)
+        creator = await self._creators.by_member(self._db, guild_id, creator_user_id)
+        if creator is None:
+            raise CreatorbotError("onboarding.not_a_creator")
+        order = (order_id or f"manual-{secrets.token_hex(4)}").strip()
+        event = OrderEvent(
+            source=Source.MANUAL,
+            kind=kind,
+            order_id=order,
+            occurred_at=self._clock.now(),
+            currency=settings.currency,
+            net_minor=net_minor,
+        )
+        _check(event)
+        attribution = Attribution(
+            Method.MANUAL,
+            f"manual by {actor_id}",
+            guild_id=guild_id,
+            creator_id=creator.id,
+        )
+        outcome = await self._record(event, attribution, actor_id)
+        if outcome is IngestOutcome.DUPLICATE:
+            raise CreatorbotError("conversions.exists", order=order[:60])
+        await self._audit_action(guild_id, actor_id, "conversion.add", order, net=net_minor)
+        return order
+
+    async def find(self, guild_id: int, order_id: str, source: str | None) -> ConversionRow:
+        matches = await self._money.conversions_by_order(self._db, guild_id, order_id.strip())
+        if source:
+            matches = [m for m in matches if m.source == source]
+        if not matches:
+            raise OrderNotFound(order=order_id[:60])
+        if len(matches) > 1:
+            raise AmbiguousOrder(order=order_id[:60], sources=[m.source for m in matches])
+        return matches[0]
+
+    async def reverse(
+        self, guild_id: int, actor_id: int, order_id: str, source: str | None = None
+    ) -> ConversionRow:
+        """Cancel an order by hand: its remaining commission is reversed (or clawed back)."""
+        conversion = await self.find(guild_id, order_id, source)
+        event = OrderEvent(
+            source=Source(conversion.source),
+            kind=EventKind.CANCEL,
+            order_id=conversion.order_id,
+            occurred_at=self._clock.now(),
+        )
+        outcome = await self._adjust(event, actor_id)
+        if outcome is IngestOutcome.DUPLICATE:
+            raise CreatorbotError("conversions.already_reversed", order=order_id[:60])
+        await self._audit_action(guild_id, actor_id, "conversion.reverse", conversion.order_id)
+        found = await self._money.conversion_by_id(self._db, conversion.id)
+        assert found is not None
+        return found
+
+    async def release(
+        self, guild_id: int, actor_id: int, order_id: str, source: str | None = None
+    ) -> CommissionRow:
+        """Clear a fraud hold: the commission goes on as pending (or approved if due)."""
+        conversion = await self.find(guild_id, order_id, source)
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            commission = await self._money.commission_for_conversion(tx, conversion.id)
+            if commission is None or commission.state != "on_hold":
+                raise NotOnHold(order=order_id[:60])
+            state = "approved" if commission.approve_after <= now else "pending"
+            await self._money.set_state(tx, commission.id, expected="on_hold", state=state, now=now)
+            await self._money.post(
+                tx,
+                commission,
+                [
+                    ("on_hold", "release", -commission.remaining),
+                    (state, "release", commission.remaining),
+                ],
+                guild_id=commission.guild_id,
+                creator_id=commission.creator_id,
+                currency=commission.currency,
+                actor_id=actor_id,
+                now=now,
+            )
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action="commission.release",
+                subject=f"commission:{commission.id}",
+                detail={"order": conversion.order_id, "hold": commission.hold_reason},
+                now=now,
+            )
+            released = await self._money.commission(tx, commission.id)
+        assert released is not None
+        return released
+
+    async def _audit_action(
+        self, guild_id: int, actor_id: int, action: str, order: str, **detail: object
+    ) -> None:
+        async with self._db.transaction() as tx:
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action=action,
+                subject=f"order:{order}",
+                detail=dict(detail) or None,
+                now=to_epoch(self._clock.now()),
+            )
+
+    # --- what creators see ---------------------------------------------------------------------
+
+    async def balances(self, guild_id: int, creator_id: int) -> Balances:
+        settings = await self._settings.get(guild_id)
+        buckets = await self._money.balances(self._db, creator_id)
+        maturity = await self._money.next_maturity(self._db, creator_id)
+        return Balances(
+            currency=settings.currency,
+            pending=buckets.get("pending", 0),
+            on_hold=buckets.get("on_hold", 0),
+            approved=buckets.get("approved", 0),
+            paid=buckets.get("paid", 0),
+            reversed=buckets.get("reversed", 0),
+            clawed_back=await self._money.clawed_back(self._db, creator_id),
+            threshold=settings.payout_threshold_minor,
+            next_maturity=from_epoch(maturity),
+        )
+
+    async def stats(
+        self, guild_id: int, creator_id: int, since: datetime | None, clicks: tuple[int, int]
+    ) -> CreatorStats:
+        settings = await self._settings.get(guild_id)
+        start = to_epoch(since) if since else 0
+        until = to_epoch(self._clock.now()) + 1
+        period = await self._money.creator_period(self._db, creator_id, start, until)
+        commissions = await self._money.commissions_by_state(self._db, creator_id, start, until)
+        return CreatorStats(
+            since=since,
+            clicks=clicks[0],
+            unique_clicks=clicks[1],
+            orders=int(period["orders"]),
+            leads=int(period["leads"]),
+            revenue=int(period["revenue"]),
+            commissions=commissions,
+            currency=settings.currency,
+        )
+
+
+def _check(event: OrderEvent) -> None:
+    if not event.order_id or len(event.order_id) > MAX_ORDER_ID:
+        raise InvalidOrder(problem="order_id")
+    for amount in (event.net_minor, event.refund_minor):
+        if amount is not None and amount < 0:
+            raise InvalidOrder(problem="amount")
+    if event.kind in (EventKind.SALE, EventKind.LEAD) and event.net_minor is None:
+        raise InvalidOrder(problem="amount")
+    if event.currency is not None and (len(event.currency) != 3 or not event.currency.isalpha()):
+        raise InvalidOrder(problem="currency")
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _month_start(moment: datetime, settings: GuildSettings) -> int:
+    """The start of the calendar month of ``moment`` in the server's timezone."""
+    local = moment.astimezone(settings.zone)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # Midnight may not exist or exist twice on DST days; normalise through UTC.
+    return to_epoch(start)
+
+
+def period_start(period: str, now: datetime, settings: GuildSettings) -> datetime | None:
+    """Start of ``week`` (Monday 00:00 local), ``month`` (the 1st, 00:00 local) or ``all``."""
+    local = now.astimezone(settings.zone)
+    if period == "week":
+        monday = (local - timedelta(days=local.weekday())).date()
+        return datetime(monday.year, monday.month, monday.day, tzinfo=settings.zone)
+    if period == "month":
+        return datetime(local.year, local.month, 1, tzinfo=settings.zone)
+    return None

@@ -1,0 +1,79 @@
+"""Use case: deliver a message at most once, and remember the ones that could not go out.
+
+The sender (Discord glue) is passed in, so this service never imports discord. Delivery is
+claim → send → record: a crash between the claim and the send loses that one message rather
+than sending it twice (reminders and summaries prefer a miss to a duplicate).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
+from bot.clock import Clock, to_epoch
+from bot.db.connection import Database
+from bot.db.notifications_repo import NotificationRepository
+
+log = logging.getLogger(__name__)
+
+
+class Delivery(StrEnum):
+    SENT = "sent"
+    UNDELIVERABLE = "undeliverable"  # the recipient's DMs are closed (Discord code 50007)
+    FAILED = "failed"  # any other error; logged
+    DUPLICATE = "duplicate"  # claimed before: nothing was sent
+
+
+class RecipientUnreachable(Exception):
+    """Raised by a sender when the recipient does not accept messages from the bot."""
+
+
+Sender = Callable[[], Awaitable[object]]
+
+
+class NotificationService:
+    def __init__(self, db: Database, repo: NotificationRepository, clock: Clock) -> None:
+        self._db = db
+        self._repo = repo
+        self._clock = clock
+
+    async def deliver(
+        self,
+        *,
+        guild_id: int,
+        user_id: int | None,
+        kind: str,
+        dedupe_key: str,
+        send: Sender,
+    ) -> Delivery:
+        """Send once per ``dedupe_key``; return what happened."""
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            claimed = await self._repo.claim(
+                tx,
+                guild_id=guild_id,
+                user_id=user_id,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                now=now,
+            )
+        if not claimed:
+            return Delivery.DUPLICATE
+        outcome, error = Delivery.SENT, None
+        try:
+            await send()
+        except RecipientUnreachable:
+            outcome, error = Delivery.UNDELIVERABLE, "recipient does not accept messages"
+        except Exception as exc:
+            log.exception("delivering %s (%s) failed", kind, dedupe_key)
+            outcome, error = Delivery.FAILED, type(exc).__name__
+        async with self._db.transaction() as tx:
+            await self._repo.finish(
+                tx, dedupe_key, outcome.value, to_epoch(self._clock.now()), error
+            )
+        return outcome
+
+    async def undeliverable(self, guild_id: int) -> list[dict]:
+        """Recent messages that could not be delivered, for managers."""
+        return await self._repo.undeliverable(self._db, guild_id)

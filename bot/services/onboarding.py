@@ -1,0 +1,482 @@
+"""Use case: creators apply, managers decide, approved creators get a link and a code.
+
+Every decision is one transaction: the application's state, the creator, the default plan
+and campaign, the links, the code and the audit entry commit together or not at all. What
+happens on Discord afterwards (the role, the DM, the card) is the caller's job and can fail
+without undoing the decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock, to_epoch
+from bot.db.applications_repo import ApplicationRepository
+from bot.db.audit_repo import AuditRepository
+from bot.db.campaigns_repo import CampaignRepository
+from bot.db.connection import Database, Transaction
+from bot.db.creators_repo import CreatorRepository
+from bot.domain.applications import (
+    Application,
+    Status,
+    assess,
+    can_decide,
+    cooldown_ends,
+    validate_application,
+)
+from bot.domain.codes import code_candidates, source_slug
+from bot.domain.creators import Creator, CreatorStatus, DiscountCode, Link
+from bot.errors import CreatorbotError
+from bot.services.links import ensure_link
+from bot.services.settings import SettingsService
+
+log = logging.getLogger(__name__)
+
+MAX_CODE_TRIES = 50
+MAX_REASON = 500
+
+
+class ApplicationsClosed(CreatorbotError):
+    """The server has no review channel yet."""
+
+    key = "onboarding.closed"
+
+
+class AlreadyCreator(CreatorbotError):
+    key = "onboarding.already_creator"
+
+
+class AlreadyApplied(CreatorbotError):
+    key = "onboarding.already_applied"
+
+
+class ReapplyCooldown(CreatorbotError):
+    """A rejected member applied again too soon; ``until`` is when they may."""
+
+    key = "onboarding.cooldown"
+
+    def __init__(self, until: datetime, timezone: str) -> None:
+        super().__init__(until=until, timezone=timezone)
+
+
+class AlreadyDecided(CreatorbotError):
+    """Someone decided this application already: who, when, and how."""
+
+    key = "onboarding.already_decided"
+
+    def __init__(self, application: Application, timezone: str) -> None:
+        super().__init__(
+            status=application.status.value,
+            by=application.decided_by,
+            at=application.decided_at,
+            timezone=timezone,
+        )
+
+
+class ApplicationNotFound(CreatorbotError):
+    key = "onboarding.no_application"
+
+
+class NotACreator(CreatorbotError):
+    key = "onboarding.not_a_creator"
+
+
+class ShopNotConfigured(CreatorbotError):
+    """Approval needs the shop URL: the default campaign's destination."""
+
+    key = "onboarding.no_shop"
+
+
+class InvalidReason(CreatorbotError):
+    key = "onboarding.bad_reason"
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    application: Application
+    answered_question: bool  # True when this /apply answered a manager's question
+
+
+@dataclass(frozen=True)
+class Approval:
+    application: Application
+    creator: Creator
+    code: DiscountCode
+    links: list[Link]
+    reactivated: bool
+
+
+@dataclass(frozen=True)
+class Rejection:
+    application: Application
+    may_reapply_at: datetime
+
+
+@dataclass(frozen=True)
+class CreatorProfile:
+    """What ``/creator info`` and the welcome message show."""
+
+    creator: Creator
+    code: DiscountCode | None
+    links: list[Link]
+
+
+class OnboardingService:
+    def __init__(
+        self,
+        db: Database,
+        applications: ApplicationRepository,
+        creators: CreatorRepository,
+        campaigns: CampaignRepository,
+        audit: AuditRepository,
+        settings: SettingsService,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._db = db
+        self._applications = applications
+        self._creators = creators
+        self._campaigns = campaigns
+        self._audit = audit
+        self._settings = settings
+        self._clock = clock
+        self._rng = rng or random.SystemRandom()
+
+    # --- creator side -------------------------------------------------------------------
+
+    async def apply(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        platform: str,
+        handle: str,
+        followers: int,
+        niche: str,
+        engagement_rate: str | None = None,
+        profile_url: str | None = None,
+        email: str | None = None,
+        locale: str = "en",
+    ) -> ApplyResult:
+        """File an application, or update the pending one that a manager asked about."""
+        settings = await self._settings.get(guild_id)
+        if settings.review_channel_id is None:
+            raise ApplicationsClosed()
+        data = validate_application(
+            platform=platform,
+            handle=handle,
+            followers=followers,
+            niche=niche,
+            engagement_rate=engagement_rate,
+            profile_url=profile_url,
+            email=email,
+        )
+        assessment = assess(data, settings.tier_thresholds)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            creator = await self._creators.by_member(tx, guild_id, user_id)
+            if creator is not None and creator.status is not CreatorStatus.REMOVED:
+                raise AlreadyCreator(status=creator.status.value)
+            pending = await self._applications.pending_for(tx, guild_id, user_id)
+            if pending is not None and pending.status is Status.INFO_REQUESTED:
+                await self._applications.update_details(
+                    tx,
+                    pending.id,
+                    data=data,
+                    assessment=assessment,
+                    locale=locale,
+                    now=to_epoch(now),
+                )
+                await self._record(tx, guild_id, user_id, "application.answer", pending.id)
+                updated = await self._applications.get(tx, pending.id)
+                assert updated is not None
+                return ApplyResult(updated, answered_question=True)
+            if pending is not None:
+                raise AlreadyApplied(since=pending.created_at, timezone=settings.timezone)
+            rejection = await self._applications.last_rejection(tx, guild_id, user_id)
+            if rejection is not None and rejection.decided_at is not None:
+                until = cooldown_ends(rejection.decided_at, settings.reapply_cooldown_days)
+                if now < until:
+                    raise ReapplyCooldown(until, settings.timezone)
+            try:
+                new_id = await self._applications.insert(
+                    tx,
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    data=data,
+                    assessment=assessment,
+                    locale=locale,
+                    now=to_epoch(now),
+                )
+            except sqlite3.IntegrityError:
+                # Another process filed one between our read and this insert.
+                raise AlreadyApplied(since=now, timezone=settings.timezone) from None
+            await self._record(tx, guild_id, user_id, "application.create", new_id)
+            application = await self._applications.get(tx, new_id)
+        assert application is not None
+        log.info("application %s filed in guild %s", application.id, guild_id)
+        return ApplyResult(application, answered_question=False)
+
+    async def attach_card(self, application_id: int, channel_id: int, message_id: int) -> None:
+        """Remember where the review card is, so decisions can update it later."""
+        async with self._db.transaction() as tx:
+            await self._applications.set_card(tx, application_id, channel_id, message_id)
+
+    # --- manager side -------------------------------------------------------------------
+
+    async def application(self, guild_id: int, application_id: int) -> Application:
+        found = await self._applications.get(self._db, application_id)
+        if found is None or found.guild_id != guild_id:
+            raise ApplicationNotFound()
+        return found
+
+    async def ensure_pending(self, application: Application) -> None:
+        """Raise :class:`AlreadyDecided` if the application can no longer be decided."""
+        if not can_decide(application.status):
+            settings = await self._settings.get(application.guild_id)
+            raise AlreadyDecided(application, settings.timezone)
+
+    async def pending_application(self, guild_id: int, user_id: int) -> Application:
+        found = await self._applications.pending_for(self._db, guild_id, user_id)
+        if found is None:
+            raise ApplicationNotFound()
+        return found
+
+    async def approve(self, guild_id: int, application_id: int, actor_id: int) -> Approval:
+        """Approve: creator, default plan and campaign, links and code, in one transaction."""
+        settings = await self._settings.get(guild_id)
+        if not settings.shop_url:
+            raise ShopNotConfigured()
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            application = await self._decidable(tx, guild_id, application_id, settings.timezone)
+            assert application.user_id is not None and application.handle is not None
+            await self._applications.decide(
+                tx, application.id, status=Status.APPROVED, actor_id=actor_id, reason=None, now=now
+            )
+            existing = await self._creators.by_member(tx, guild_id, application.user_id)
+            await self._campaigns.ensure_default_plan(tx, guild_id, now)
+            await self._campaigns.ensure_default(tx, guild_id, settings.shop_url, now)
+            creator_id = await self._creators.upsert_approved(
+                tx,
+                guild_id=guild_id,
+                user_id=application.user_id,
+                application_id=application.id,
+                handle=application.handle,
+                source_slug=source_slug(application.handle),
+                platform=application.platform.value,
+                followers=application.followers,
+                tier=application.tier.value,
+                niche=application.niche,
+                email=application.email,
+                locale=application.locale,
+                approved_by=actor_id,
+                now=now,
+            )
+            links = await self._ensure_links(tx, guild_id, creator_id, now)
+            code = await self._ensure_code(
+                tx, guild_id, creator_id, application.handle, settings.discount_percent, now
+            )
+            await self._record(
+                tx, guild_id, actor_id, "application.approve", application.id, creator=creator_id
+            )
+            creator = await self._creators.get(tx, creator_id)
+            decided = await self._applications.get(tx, application.id)
+        assert creator is not None and decided is not None
+        log.info("application %s approved: creator %s", application_id, creator_id)
+        return Approval(decided, creator, code, links, reactivated=existing is not None)
+
+    async def reject(
+        self, guild_id: int, application_id: int, actor_id: int, reason: str
+    ) -> Rejection:
+        """Reject with a reason the applicant will read; starts the re-apply cooldown."""
+        reason = _clean_reason(reason)
+        settings = await self._settings.get(guild_id)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            application = await self._decidable(tx, guild_id, application_id, settings.timezone)
+            await self._applications.decide(
+                tx,
+                application.id,
+                status=Status.REJECTED,
+                actor_id=actor_id,
+                reason=reason,
+                now=to_epoch(now),
+            )
+            await self._record(tx, guild_id, actor_id, "application.reject", application.id)
+            decided = await self._applications.get(tx, application.id)
+        assert decided is not None
+        return Rejection(decided, cooldown_ends(now, settings.reapply_cooldown_days))
+
+    async def request_info(
+        self, guild_id: int, application_id: int, actor_id: int, question: str
+    ) -> Application:
+        """Ask the applicant a question; they answer by running ``/apply`` again."""
+        question = _clean_reason(question)
+        settings = await self._settings.get(guild_id)
+        async with self._db.transaction() as tx:
+            application = await self._decidable(tx, guild_id, application_id, settings.timezone)
+            await self._applications.request_info(
+                tx, application.id, question=question, now=to_epoch(self._clock.now())
+            )
+            await self._record(tx, guild_id, actor_id, "application.request_info", application.id)
+            updated = await self._applications.get(tx, application.id)
+        assert updated is not None
+        return updated
+
+    async def set_status(
+        self, guild_id: int, user_id: int, status: CreatorStatus, actor_id: int
+    ) -> Creator:
+        """Pause, remove or re-activate a creator; their code follows the status."""
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            creator = await self._creators.by_member(tx, guild_id, user_id)
+            if creator is None:
+                raise NotACreator()
+            if creator.status is status:
+                raise CreatorbotError("onboarding.status_unchanged", status=status.value)
+            await self._creators.set_status(tx, creator.id, status, now)
+            await self._creators.set_code_active(tx, creator.id, status is CreatorStatus.ACTIVE)
+            await self._record(
+                tx, guild_id, actor_id, f"creator.{status.value}", None, creator=creator.id
+            )
+            updated = await self._creators.get(tx, creator.id)
+        assert updated is not None
+        return updated
+
+    async def profile(self, guild_id: int, user_id: int) -> CreatorProfile:
+        """The creator with their code and links; :class:`NotACreator` if there is none."""
+        creator = await self._creators.by_member(self._db, guild_id, user_id)
+        if creator is None:
+            raise NotACreator()
+        return CreatorProfile(
+            creator=creator,
+            code=await self._creators.code(self._db, creator.id),
+            links=await self._creators.links(self._db, creator.id),
+        )
+
+    async def creator_by_member(self, guild_id: int, user_id: int) -> Creator | None:
+        return await self._creators.by_member(self._db, guild_id, user_id)
+
+    async def set_welcome_pending(self, creator_id: int, pending: bool) -> bool:
+        """Mark (or clear) a welcome that could not be delivered by DM."""
+        async with self._db.transaction() as tx:
+            return await self._creators.set_welcome_pending(tx, creator_id, pending)
+
+    async def take_pending_welcome(self, guild_id: int, user_id: int) -> CreatorProfile | None:
+        """If a welcome is waiting for this member, clear the flag and return the profile."""
+        creator = await self._creators.by_member(self._db, guild_id, user_id)
+        if creator is None or not creator.welcome_pending:
+            return None
+        if not await self.set_welcome_pending(creator.id, False):
+            return None  # another interaction took it
+        return await self.profile(guild_id, user_id)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    async def _decidable(
+        self, tx: Transaction, guild_id: int, application_id: int, timezone: str
+    ) -> Application:
+        application = await self._applications.get(tx, application_id)
+        if application is None or application.guild_id != guild_id:
+            raise ApplicationNotFound()
+        if not can_decide(application.status):
+            raise AlreadyDecided(application, timezone)
+        return application
+
+    async def _ensure_links(
+        self, tx: Transaction, guild_id: int, creator_id: int, now: int
+    ) -> list[Link]:
+        for campaign in await self._campaigns.active(tx, guild_id):
+            await ensure_link(
+                tx,
+                self._creators,
+                self._rng,
+                guild_id=guild_id,
+                creator_id=creator_id,
+                campaign_id=campaign.id,
+                now=now,
+            )
+        return await self._creators.links(tx, creator_id)
+
+    async def _ensure_code(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        creator_id: int,
+        handle: str,
+        discount_percent: int,
+        now: int,
+    ) -> DiscountCode:
+        existing = await self._creators.code(tx, creator_id)
+        if existing is not None:
+            await self._creators.set_code_active(tx, creator_id, True)
+            refreshed = await self._creators.code(tx, creator_id)
+            assert refreshed is not None
+            return refreshed
+        candidates = code_candidates(handle, discount_percent, self._rng)
+        for _ in range(MAX_CODE_TRIES):
+            candidate = next(candidates)
+            try:
+                await self._creators.insert_code(
+                    tx,
+                    guild_id=guild_id,
+                    creator_id=creator_id,
+                    code=candidate,
+                    discount_percent=discount_percent,
+                    now=now,
+                )
+            except sqlite3.IntegrityError:
+                continue  # taken, in any letter case
+            code = await self._creators.code(tx, creator_id)
+            assert code is not None
+            return code
+        raise RuntimeError("could not find a free discount code")
+
+    async def _record(
+        self,
+        tx: Transaction,
+        guild_id: int,
+        actor_id: int | None,
+        action: str,
+        application_id: int | None,
+        **detail: object,
+    ) -> None:
+        await self._audit.record(
+            tx,
+            guild_id=guild_id,
+            actor_id=actor_id,
+            action=action,
+            subject=f"application:{application_id}" if application_id else None,
+            detail=dict(detail) or None,
+            now=to_epoch(self._clock.now()),
+        )
+
+
+def _clean_reason(text: str) -> str:
+    cleaned = " ".join(str(text).split())
+    if not cleaned or len(cleaned) > MAX_REASON:
+        raise InvalidReason(limit=MAX_REASON)
+    return cleaned
+
+
+__all__ = [
+    "AlreadyApplied",
+    "AlreadyCreator",
+    "AlreadyDecided",
+    "ApplicationNotFound",
+    "ApplicationsClosed",
+    "ApplyResult",
+    "Approval",
+    "CreatorProfile",
+    "InvalidReason",
+    "NotACreator",
+    "OnboardingService",
+    "ReapplyCooldown",
+    "Rejection",
+    "ShopNotConfigured",
+]

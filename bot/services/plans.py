@@ -1,0 +1,134 @@
+"""Use case: commission plans (``/plan create|list|assign``)."""
+
+from __future__ import annotations
+
+from bot.clock import Clock, to_epoch
+from bot.db.audit_repo import AuditRepository
+from bot.db.campaigns_repo import CampaignRepository
+from bot.db.connection import Database
+from bot.db.creators_repo import CreatorRepository
+from bot.db.money_repo import MoneyRepository
+from bot.domain.commission import (
+    InvalidPlan,
+    Plan,
+    PlanKind,
+    levels_json,
+    parse_levels,
+    parse_money,
+    parse_rate,
+)
+from bot.errors import CreatorbotError
+from bot.services.settings import SettingsService
+
+
+class PlanService:
+    def __init__(
+        self,
+        db: Database,
+        money: MoneyRepository,
+        campaigns: CampaignRepository,
+        creators: CreatorRepository,
+        audit: AuditRepository,
+        settings: SettingsService,
+        clock: Clock,
+    ) -> None:
+        self._db = db
+        self._money = money
+        self._campaigns = campaigns
+        self._creators = creators
+        self._audit = audit
+        self._settings = settings
+        self._clock = clock
+
+    async def create(
+        self,
+        guild_id: int,
+        actor_id: int,
+        *,
+        name: str,
+        kind: str,
+        rate: str | None = None,
+        amount: str | None = None,
+        levels: str | None = None,
+        basis: str | None = None,
+    ) -> Plan:
+        """Validate and store a plan; what each kind needs is checked here."""
+        settings = await self._settings.get(guild_id)
+        plan_kind = PlanKind(kind)
+        name = " ".join(name.split())[:60]
+        if not name:
+            raise InvalidPlan(problem="name", value="")
+        values: dict[str, object] = {
+            "rate_bp": None,
+            "amount_minor": None,
+            "tier_basis": None,
+            "levels": None,
+        }
+        if plan_kind is PlanKind.REVENUE_SHARE:
+            if rate is None:
+                raise InvalidPlan(problem="needs_rate", value="")
+            values["rate_bp"] = parse_rate(rate)
+        elif plan_kind in (PlanKind.CPA, PlanKind.CPL, PlanKind.FIXED_FEE, PlanKind.GIFTED):
+            if amount is None:
+                raise InvalidPlan(problem="needs_amount", value="")
+            values["amount_minor"] = parse_money(amount, settings.currency)
+        elif plan_kind is PlanKind.TIERED:
+            tier_basis = (basis or "revenue").lower()
+            if tier_basis not in ("revenue", "sales") or levels is None:
+                raise InvalidPlan(problem="needs_levels", value="")
+            values["tier_basis"] = tier_basis
+            values["levels"] = levels_json(parse_levels(levels, tier_basis, settings.currency))
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            await self._campaigns.ensure_default_plan(tx, guild_id, now)
+            plan_id = await self._money.insert_plan(
+                tx, guild_id=guild_id, name=name, kind=plan_kind.value, created_at=now, **values
+            )
+            if plan_id is None:
+                raise CreatorbotError("plans.exists", name=name)
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action="plan.create",
+                subject=f"plan:{plan_id}",
+                detail={"name": name, "kind": plan_kind.value, **values},
+                now=now,
+            )
+            plan = await self._money.plan(tx, plan_id)
+        assert plan is not None
+        return plan
+
+    async def list(self, guild_id: int) -> list[Plan]:
+        """Every plan; the default plan exists from the first use on."""
+        async with self._db.transaction() as tx:
+            await self._campaigns.ensure_default_plan(tx, guild_id, to_epoch(self._clock.now()))
+        return await self._money.plans(self._db, guild_id)
+
+    async def assign(
+        self, guild_id: int, actor_id: int, user_id: int, plan_name: str | None
+    ) -> Plan | None:
+        """Put a creator on a plan (their override), or back on the default with ``None``."""
+        creator = await self._creators.by_member(self._db, guild_id, user_id)
+        if creator is None:
+            raise CreatorbotError("onboarding.not_a_creator")
+        plan = None
+        if plan_name:
+            plan = await self._money.plan_by_name(self._db, guild_id, plan_name)
+            if plan is None:
+                raise CreatorbotError("campaigns.unknown_plan", plan=plan_name[:60])
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            await self._money.set_creator_plan(
+                tx, creator.id, None if plan is None or plan.is_default else plan.id
+            )
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action="creator.plan",
+                subject=f"creator:{creator.id}",
+                detail={"plan": plan.name if plan else None},
+                now=now,
+            )
+        return plan

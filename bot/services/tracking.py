@@ -1,0 +1,476 @@
+"""Use case: resolve tracking links and record clicks without slowing the redirect.
+
+The redirect never waits on the disk. :meth:`TrackingService.record` decides everything in
+memory — the visitor hash (from the day's salt, loaded at start), whether the click is unique
+(from :class:`~bot.domain.clicks.UniqueWindows`) and the click id — and puts the finished row
+on a bounded :class:`asyncio.Queue`. The :class:`ClickWriter` task takes rows off the queue and
+inserts them in batches, one transaction per batch. A full queue drops the click (counted in
+``creatorbot_clicks_dropped``) instead of making the visitor wait.
+
+Link lookups come from :class:`LinkCache`: loaded at start and reloaded in the background
+every 30 seconds, so a paused creator or an edited campaign takes effect within that time, or
+at once when the code that changed it calls :meth:`TrackingService.forget`.
+
+De-dup after a restart: :meth:`TrackingService.start` restores the open one-hour windows from
+the unique clicks of the last hour, and the salts live in ``visitor_salts``, so a restart does
+not make a repeat visitor unique again. Clicks still queued when the process is killed (not
+stopped) are lost; a graceful stop writes them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime
+from enum import Enum
+from functools import partial
+
+from bot.clock import Clock, to_epoch
+from bot.db.clicks_repo import ClickRepository, ClickRow
+from bot.db.connection import Database
+from bot.domain.clicks import (
+    UNIQUE_WINDOW_SECONDS,
+    ClickIds,
+    LinkTarget,
+    Outcome,
+    ResolvedLink,
+    UniqueWindows,
+    is_valid_slug,
+    new_salt,
+    referrer_host,
+    resolve_link,
+    salt_day,
+    visitor_hash,
+)
+from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+DAY = 86_400
+
+
+class Missing(Enum):
+    """Returned by :meth:`TrackingService.cached` when the slug is not cached."""
+
+    MISSING = "missing"
+
+
+class ClickWriter:
+    """The background task that writes queued clicks in batches.
+
+    A batch is whatever has queued up within ``interval`` seconds of its first click, at most
+    ``batch_size`` rows; when the queue holds a full batch there is no waiting at all.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        repo: ClickRepository,
+        queue: asyncio.Queue[ClickRow],
+        metrics: Metrics,
+        *,
+        batch_size: int = 500,
+        interval: float = 0.1,
+    ) -> None:
+        self._db = db
+        self._repo = repo
+        self._queue = queue
+        self._dropped = metrics.clicks_dropped
+        self._batch_size = batch_size
+        self._interval = interval
+        self._hand: list[ClickRow] = []  # taken off the queue, not yet being written
+        self._salts: dict[str, bytes] = {}
+        self._purge_before: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._writing: asyncio.Task[None] | None = None
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self.written = 0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start the background task (idempotent)."""
+        if not self.running:
+            self._task = asyncio.create_task(self._run(), name="click-writer")
+
+    def pause(self) -> None:
+        """Hold batches in memory until :meth:`resume` (clicks keep queueing, then dropping)."""
+        self._resumed.clear()
+
+    def resume(self) -> None:
+        self._resumed.set()
+
+    def keep_salt(self, day: str, salt: bytes) -> None:
+        """Store ``salt`` for ``day`` with the next batch (unless the day has one already)."""
+        self._salts[day] = salt
+
+    def purge_salts_before(self, day: str) -> None:
+        """Delete the salts of days before ``day`` with the next batch."""
+        self._purge_before = day
+
+    async def flush(self) -> None:
+        """Write everything queued so far, now (also while paused)."""
+        if self._writing is not None:
+            with suppress(Exception):
+                await asyncio.shield(self._writing)
+        rows, self._hand = self._hand, []
+        while True:
+            rows.extend(self._take(self._batch_size - len(rows)))
+            if not rows and not self._salts_pending:
+                return
+            await self._write(rows)
+            rows = []
+            if self._queue.empty():
+                return
+
+    async def stop(self) -> None:
+        """Stop the task and write everything still queued; the graceful-shutdown path."""
+        self.resume()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        await self.flush()
+
+    @property
+    def _salts_pending(self) -> bool:
+        return bool(self._salts) or self._purge_before is not None
+
+    def _take(self, limit: int) -> list[ClickRow]:
+        queue = self._queue
+        count = min(limit, queue.qsize())
+        return [queue.get_nowait() for _ in range(count)]
+
+    async def _run(self) -> None:
+        queue = self._queue
+        while True:
+            self._hand.append(await queue.get())
+            await self._resumed.wait()
+            if queue.qsize() < self._batch_size - 1:
+                await asyncio.sleep(self._interval)
+            rows, self._hand = self._hand, []
+            rows.extend(self._take(self._batch_size - len(rows)))
+            if not rows and not self._salts_pending:
+                continue  # a flush() took them meanwhile
+            # Shielded: a stop() during the write lets the transaction finish; stop() waits.
+            self._writing = asyncio.ensure_future(self._write(rows))
+            try:
+                await asyncio.shield(self._writing)
+            finally:
+                if self._writing.done():
+                    self._writing = None
+
+    async def _write(self, rows: list[ClickRow]) -> None:
+        salts, self._salts = self._salts, {}
+        purge_before, self._purge_before = self._purge_before, None
+        try:
+            async with self._db.transaction() as tx:
+                for day, salt in salts.items():
+                    await self._repo.add_salt(tx, day, salt)
+                if purge_before is not None:
+                    await self._repo.delete_salts_before(tx, purge_before)
+                if rows:
+                    await self._repo.insert_clicks(tx, rows)
+        except Exception:
+            log.exception("could not write a batch of %d clicks; they are lost", len(rows))
+            self._dropped.inc(len(rows))
+            for day, salt in salts.items():
+                self._salts.setdefault(day, salt)
+            return
+        self.written += len(rows)
+
+
+class LinkCache:
+    """slug → :class:`ResolvedLink` for the hot path, so a redirect never queries SQLite.
+
+    :meth:`refresh` loads the newest ``size`` links; the tracking service runs it at start and
+    then every ``refresh_seconds`` in the background, so a change (a paused creator, an edited
+    campaign) reaches the redirect within that time — or at once through :meth:`forget`. A
+    slug that is not cached is read from the database once (concurrent misses share the read);
+    an unknown slug is remembered as unknown for ``missing_ttl`` seconds in a separate, bounded
+    map, so probes for random slugs can neither hammer the database nor push real links out.
+    """
+
+    PAGE = 1000
+
+    def __init__(
+        self,
+        db: Database,
+        repo: ClickRepository,
+        *,
+        size: int = 50_000,
+        missing_size: int = 10_000,
+        missing_ttl: int = 5,
+    ) -> None:
+        self._db = db
+        self._repo = repo
+        self.size = size
+        self._missing_size = missing_size
+        self._missing_ttl = missing_ttl
+        self._links: dict[str, tuple[LinkTarget, ResolvedLink]] = {}
+        self._unknown: dict[str, int] = {}  # slug → epoch second the entry expires
+        self._loading: dict[str, asyncio.Future[ResolvedLink | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def get(self, slug: str, now: int) -> ResolvedLink | Missing | None:
+        """The cached link (``None``: known to be unknown), or ``Missing.MISSING``."""
+        entry = self._links.get(slug)
+        if entry is not None:
+            return entry[1]
+        expires = self._unknown.get(slug)
+        if expires is not None and expires > now:
+            return None
+        return Missing.MISSING
+
+    async def load(self, slug: str, now: int) -> ResolvedLink | None:
+        """Read ``slug`` from the database into the cache."""
+        loading = self._loading.get(slug)
+        if loading is None:
+            loading = asyncio.ensure_future(self._read(slug, now))
+            self._loading[slug] = loading
+            loading.add_done_callback(partial(self._loaded, slug))
+        return await asyncio.shield(loading)
+
+    async def refresh(self) -> int:
+        """Reload the newest ``size`` links; drop entries for links no longer among them."""
+        seen: set[str] = set()
+        before: int | None = None
+        while len(seen) < self.size:
+            limit = min(self.PAGE, self.size - len(seen))
+            page = await self._repo.link_targets(self._db, before, limit)
+            links = self._links
+            for slug, target in page:
+                seen.add(slug)
+                entry = links.get(slug)
+                if entry is None or entry[0] != target:
+                    self._store(slug, target)
+            if len(page) < limit:
+                break
+            before = page[-1][1].link_id
+        for slug in [s for s in self._links if s not in seen]:
+            del self._links[slug]
+        return len(seen)
+
+    def forget(self, slug: str | None = None) -> None:
+        """Drop one slug (or every slug) so the next request reads it again."""
+        if slug is None:
+            self._links.clear()
+            self._unknown.clear()
+        else:
+            self._links.pop(slug, None)
+            self._unknown.pop(slug, None)
+
+    async def _read(self, slug: str, now: int) -> ResolvedLink | None:
+        target = await self._repo.link_target(self._db, slug)
+        if target is None:
+            unknown = self._unknown
+            if len(unknown) >= self._missing_size:
+                for key in [k for k, expires in unknown.items() if expires <= now] or [
+                    next(iter(unknown))
+                ]:
+                    del unknown[key]
+            unknown[slug] = now + self._missing_ttl
+            return None
+        self._unknown.pop(slug, None)
+        return self._store(slug, target)
+
+    def _store(self, slug: str, target: LinkTarget) -> ResolvedLink:
+        link = resolve_link(target)
+        if link.destination is None:
+            log.warning("link %d has a destination that is not an http(s) URL", link.link_id)
+        links = self._links
+        if slug not in links and len(links) >= self.size:
+            del links[next(iter(links))]
+        links[slug] = (target, link)
+        return link
+
+    def _loaded(self, slug: str, _future: asyncio.Future[ResolvedLink | None]) -> None:
+        self._loading.pop(slug, None)
+
+
+class TrackingService:
+    """Tracking links: the cached slug lookup, click recording, the click writer."""
+
+    def __init__(
+        self,
+        db: Database,
+        repo: ClickRepository,
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        queue_size: int = 10_000,
+        batch_size: int = 500,
+        flush_interval: float = 0.1,
+        cache_refresh_seconds: float = 30,
+        cache_size: int = 50_000,
+        unique_entries: int = 200_000,
+        randbytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self._db = db
+        self._repo = repo
+        self._clock = clock
+        self._queue: asyncio.Queue[ClickRow] = asyncio.Queue(maxsize=queue_size)
+        self.writer = ClickWriter(
+            db, repo, self._queue, metrics, batch_size=batch_size, interval=flush_interval
+        )
+        self.links = LinkCache(db, repo, size=cache_size)
+        self._refresh_seconds = cache_refresh_seconds
+        self._refresher: asyncio.Task[None] | None = None
+        self._windows = UniqueWindows(UNIQUE_WINDOW_SECONDS, unique_entries)
+        self._click_ids = ClickIds(randbytes)
+        self._salts: dict[str, bytes] = {}
+        self._salt_day = -1  # days since the epoch of self._salt
+        self._salt = b""
+        self._counted = metrics.clicks_counted
+        self._dropped = metrics.clicks_dropped
+        self._bots = metrics.clicks_bot
+        self._redirects = {o: metrics.redirects.labels(result=o.value) for o in Outcome}
+        metrics.click_queue_depth.set_function(self._queue.qsize)
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load (or create) today's and tomorrow's salts, restore the de-dup windows of the
+        last hour, load the link cache, and start the writer and the cache refresher."""
+        now = self.now()
+        days = [salt_day(now), salt_day(now + DAY)]
+        async with self._db.transaction() as tx:
+            for day in days:
+                await self._repo.add_salt(tx, day, new_salt())
+            await self._repo.delete_salts_before(tx, days[0])
+            stored = await self._repo.salts(tx, days)
+        self._salts = stored
+        self._salt_day = -1
+        recent = await self._repo.recent_unique(
+            self._db, now - UNIQUE_WINDOW_SECONDS + 1, self._windows.max_entries
+        )
+        for visitor, link_id, clicked_at in recent:
+            self._windows.remember(visitor, link_id, clicked_at)
+        cached = await self.links.refresh()
+        self.writer.start()
+        if self._refresher is None:
+            self._refresher = asyncio.create_task(self._refresh_links(), name="link-cache")
+        log.info(
+            "click tracker started: %d links cached, %d de-dup windows restored",
+            cached,
+            len(recent),
+        )
+
+    async def flush(self) -> None:
+        """Write every queued click now."""
+        await self.writer.flush()
+
+    async def stop(self) -> None:
+        """Stop the cache refresher and the writer, after writing every queued click."""
+        refresher, self._refresher = self._refresher, None
+        if refresher is not None:
+            refresher.cancel()
+            with suppress(asyncio.CancelledError):
+                await refresher
+        await self.writer.stop()
+
+    async def _refresh_links(self) -> None:
+        while True:
+            await asyncio.sleep(self._refresh_seconds)
+            try:
+                await self.links.refresh()
+            except Exception:
+                log.exception("could not refresh the link cache; serving the cached links")
+
+    # -- links ------------------------------------------------------------------------------
+
+    def now(self) -> int:
+        """The current time in epoch seconds, from the injected clock."""
+        return to_epoch(self._clock.now())
+
+    def cached(self, slug: str, now: int) -> ResolvedLink | Missing | None:
+        """The cached link of ``slug`` (``None``: cached as unknown), or ``Missing.MISSING``."""
+        return self.links.get(slug, now)
+
+    async def resolve(self, slug: str, now: int | None = None) -> ResolvedLink | None:
+        """The link behind ``slug``, or ``None`` for an unknown or malformed slug."""
+        now = self.now() if now is None else now
+        link = self.links.get(slug, now)
+        if link is not Missing.MISSING:
+            return link
+        if not is_valid_slug(slug):
+            return None
+        return await self.links.load(slug, now)
+
+    def forget(self, slug: str | None = None) -> None:
+        """Make a change to a link, its creator or its campaign take effect at once."""
+        self.links.forget(slug)
+
+    # -- clicks -----------------------------------------------------------------------------
+
+    def record(
+        self,
+        link: ResolvedLink,
+        *,
+        ip: str,
+        user_agent: str | None,
+        referer: str | None,
+        country: str | None,
+        now: int,
+    ) -> str | None:
+        """Queue a counted click; return its click id, or ``None`` when the queue is full."""
+        queue = self._queue
+        if queue.full():
+            self._dropped.inc()
+            return None
+        day = now // DAY
+        if day != self._salt_day:
+            self._switch_salt(day)
+        visitor = visitor_hash(self._salt, ip, user_agent)
+        unique = self._windows.observe(visitor, link.link_id, now)
+        click_id = self._click_ids.new(now)
+        queue.put_nowait(
+            (
+                link.guild_id,
+                link.link_id,
+                link.creator_id,
+                link.campaign_id,
+                click_id,
+                visitor,
+                1 if unique else 0,
+                referrer_host(referer),
+                country,
+                now,
+            )
+        )
+        self._counted.inc()
+        return click_id
+
+    def count(self, outcome: Outcome) -> None:
+        """Count one answered redirect (and a bot visit) in the metrics."""
+        self._redirects[outcome].inc()
+        if outcome is Outcome.BOT:
+            self._bots.inc()
+
+    async def counts(self, creator_id: int, since: datetime, until: datetime) -> tuple[int, int]:
+        """A creator's (clicks, unique clicks) in ``[since, until)``; clicks still queued
+        (at most ``flush_interval`` old) are not included."""
+        return await self._repo.counts(self._db, creator_id, to_epoch(since), to_epoch(until))
+
+    def _switch_salt(self, day: int) -> None:
+        # Tomorrow's salt exists before midnight (made here or loaded at start), so the first
+        # click of a new day never waits for the database.
+        today = salt_day(day * DAY)
+        for name in (today, salt_day((day + 1) * DAY)):
+            if name not in self._salts:
+                self._salts[name] = new_salt()
+                self.writer.keep_salt(name, self._salts[name])
+        for name in [d for d in self._salts if d < today]:
+            del self._salts[name]
+        self.writer.purge_salts_before(today)
+        self._salt = self._salts[today]
+        self._salt_day = day

@@ -1,0 +1,138 @@
+"""``GET``/``HEAD /r/{slug}``: the tracking redirect.
+
+The hot path raises nothing and never waits on the disk: the link comes from the tracking
+service's cache (a miss reads the database once), the click is decided in memory and queued,
+and the answer is a plain 302 ``web.Response``.
+
+Client IP: the TCP peer address; when the peer is a loopback or private address (our own
+reverse proxy, e.g. nginx or Caddy on the same host or network) the first ``X-Forwarded-For``
+entry instead. The IP is only ever hashed, never stored or logged — run the tracker without an
+access log (the runtime does), as an access log would write the peer address.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.domain.clicks import Outcome, classify, client_ip, country_code, visitor_query
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, render
+from bot.services.tracking import Missing, TrackingService
+
+TRACKING = web.AppKey("tracking", TrackingService)
+
+# Redirects must reach us every time to be counted, and carry a per-click id.
+_NO_STORE = "no-store"
+_PAGE = (
+    '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width,initial-scale=1">'
+    "<title>404</title><p>{text}</p></html>\n"
+)
+_pages: dict[str, bytes] = {}
+
+
+def accept_language(header: str | None) -> str:
+    """``"nl"`` when Dutch is preferred over English in ``Accept-Language``, else ``"en"``."""
+    if not header:
+        return DEFAULT_LANGUAGE
+    best, best_q = DEFAULT_LANGUAGE, -1.0
+    for item in header.split(","):
+        tag, _, params = item.strip().partition(";")
+        lang = tag.strip().lower()[:2]
+        if lang not in LANGUAGES:
+            continue
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        if q > best_q:
+            best, best_q = lang, q
+    return best if best_q > 0 else DEFAULT_LANGUAGE
+
+
+def _page(lang: str) -> bytes:
+    page = _pages.get(lang)
+    if page is None:
+        text = html.escape(render("tracker.not_found", lang))
+        page = _pages[lang] = _PAGE.format(lang=lang, text=text).encode()
+    return page
+
+
+def not_found(request: web.Request) -> web.Response:
+    """The small HTML 404 page, in the visitor's language."""
+    lang = accept_language(request.headers.get("Accept-Language"))
+    return web.Response(
+        status=404,
+        body=_page(lang),
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": _NO_STORE},
+    )
+
+
+async def redirect(request: web.Request) -> web.Response:
+    """302 to the link's destination with UTM parameters and, for a counted click, the click
+    id; 404 for an unknown slug."""
+    tracking = request.app[TRACKING]
+    slug = request.match_info["slug"]
+    now = tracking.now()
+    link = tracking.cached(slug, now)
+    if link is Missing.MISSING:
+        link = await tracking.resolve(slug, now)
+    if link is None:
+        tracking.count(Outcome.NOT_FOUND)
+        return not_found(request)
+    destination = link.destination
+    if destination is None:
+        tracking.count(Outcome.BAD_DESTINATION)
+        return not_found(request)
+
+    headers = request.headers
+    query_string = request.query_string
+    if query_string:
+        forwarded, notrack = visitor_query(query_string)
+    else:
+        forwarded, notrack = [], False
+    user_agent = headers.get("User-Agent")
+    outcome = classify(
+        head=request.method == "HEAD",
+        user_agent=user_agent,
+        purpose=headers.get("Sec-Purpose") or headers.get("Purpose"),
+        notrack=notrack,
+        countable=link.countable,
+    )
+    click_id = None
+    if outcome is Outcome.COUNTED:
+        click_id = tracking.record(
+            link,
+            ip=client_ip(request.remote, headers.get("X-Forwarded-For")),
+            user_agent=user_agent,
+            referer=headers.get("Referer"),
+            country=country_code(headers.get("CF-IPCountry"), headers.get("X-Country-Code")),
+            now=now,
+        )
+        if click_id is None:
+            outcome = Outcome.DROPPED
+    tracking.count(outcome)
+    return web.Response(
+        status=302,
+        headers={"Location": destination.location(click_id, forwarded), "Cache-Control": _NO_STORE},
+    )
+
+
+def setup(app: web.Application, tracking: TrackingService) -> None:
+    """Register the redirect routes and run the click writer for the app's lifetime."""
+    app[TRACKING] = tracking
+    app.router.add_get("/r/{slug}", redirect)  # also answers HEAD
+
+    async def click_writer(_app: web.Application) -> AsyncIterator[None]:
+        await tracking.start()
+        yield
+        await tracking.stop()
+
+    app.cleanup_ctx.append(click_writer)

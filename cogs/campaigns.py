@@ -1,0 +1,97 @@
+"""``/campaign create|list|codes``: destinations of creators' links (managers)."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.i18n import render
+from bot.interactions import is_manager, lang, reply, services
+from bot.translator import text
+
+
+class CampaignGroup(
+    app_commands.Group,
+    name="campaign",
+    description=text("campaign.description"),
+    guild_only=True,
+    default_permissions=discord.Permissions(manage_guild=True),
+):
+    """Manager commands for campaigns."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await is_manager(interaction)
+
+    @app_commands.command(name="create", description=text("campaign.create.description"))
+    @app_commands.describe(
+        name=text("campaign.options.name"),
+        url=text("campaign.options.url"),
+        plan=text("campaign.options.plan"),
+    )
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 2, 80],
+        url: app_commands.Range[str, 8, 500],
+        plan: app_commands.Range[str, 1, 60] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        created = await svc.campaigns.create(
+            interaction.guild_id, interaction.user.id, name, url, plan
+        )
+        await reply(
+            interaction,
+            render(
+                "campaigns.created",
+                lang(interaction),
+                campaign=created.campaign,
+                links=created.links_created,
+            ),
+        )
+
+    @create.autocomplete("plan")
+    async def _plan(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        names = await services(interaction).campaigns.plan_names(interaction.guild_id)
+        needle = current.lower()
+        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+
+    @app_commands.command(name="list", description=text("campaign.list.description"))
+    async def list_(self, interaction: discord.Interaction) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        overview = await svc.campaigns.overview(interaction.guild_id)
+        embed = discord.Embed(
+            title=render("campaigns.list_title", lang(interaction)),
+            description=render("campaigns.list", lang(interaction), campaigns=overview),
+            colour=discord.Colour.blurple(),
+        )
+        await reply(interaction, embed=embed)
+
+    @app_commands.command(name="codes", description=text("campaign.codes.description"))
+    async def codes(self, interaction: discord.Interaction) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        body, count = await svc.campaigns.export_codes_csv(interaction.guild_id)
+        attachment = discord.File(io.BytesIO(body.encode()), filename="discount-codes.csv")
+        await reply(
+            interaction,
+            render("campaigns.codes_export", lang(interaction), count=count),
+            files=[attachment],
+        )
+
+
+class CampaignsCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(CampaignsCog(bot))
+    bot.tree.add_command(CampaignGroup())

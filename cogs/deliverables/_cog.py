@@ -1,0 +1,565 @@
+"""Contracts and deliverables: manager commands, ``/deliverables``, ``/submit``, the
+verification card, and the reminder sweep."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.domain.deliverables import Kind
+from bot.i18n import language_of, render
+from bot.interactions import NO_MENTIONS, answer_error, is_manager, lang, reply, services
+from bot.notify import send_dm
+from bot.services.deliverables import Metrics, ReminderJob, WrongState
+from bot.services.notifications import RecipientUnreachable
+from bot.translator import text
+from cogs.deliverables._views import card_embed, card_view, describe, parse_custom_id
+from cogs.onboarding._cog import PLATFORMS
+
+log = logging.getLogger(__name__)
+
+KINDS = tuple(k.value for k in Kind)
+PLATFORM_CHOICES = [
+    app_commands.Choice(name=text(f"apply.platforms.{p}"), value=p) for p in PLATFORMS
+]
+KIND_CHOICES = [app_commands.Choice(name=text(f"deliverable.kinds.{k}"), value=k) for k in KINDS]
+
+
+def _guild_language(client: discord.Client, guild_id: int) -> str:
+    guild = client.get_guild(guild_id)
+    return language_of(guild.preferred_locale if guild else None)
+
+
+async def post_card(client: discord.Client, svc: Services, item) -> None:  # type: ignore[no-untyped-def]
+    """Post (or re-post) the verification card of a submitted deliverable."""
+    settings = await svc.settings.get(item.guild_id)
+    if settings.review_channel_id is None:
+        return
+    language = _guild_language(client, item.guild_id)
+    now = svc.clock.now()
+    kwargs = {
+        "embed": card_embed(item, language, settings.timezone, now),
+        "allowed_mentions": NO_MENTIONS,
+    }
+    view = card_view(item, language)
+    try:
+        if item.review_message_id and item.review_channel_id:
+            channel = client.get_partial_messageable(item.review_channel_id)
+            await channel.get_partial_message(item.review_message_id).edit(view=view, **kwargs)
+            return
+        channel = client.get_partial_messageable(settings.review_channel_id)
+        message = await channel.send(view=view, **kwargs) if view else await channel.send(**kwargs)
+        await svc.deliverables.attach_card(item.id, settings.review_channel_id, message.id)
+    except discord.HTTPException as exc:
+        log.warning("could not post the card of deliverable %s: %s", item.id, exc.status)
+
+
+class RejectModal(discord.ui.Modal):
+    def __init__(self, deliverable_id: int, language: str) -> None:
+        super().__init__(
+            title=render("deliverables.reject_modal_title", language),
+            custom_id=f"cb:dlv-modal:{deliverable_id}",
+            timeout=900,
+        )
+        self.deliverable_id = deliverable_id
+        self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
+            label=render("deliverables.reject_modal_label", language),
+            style=discord.TextStyle.paragraph,
+            custom_id="text",
+            min_length=3,
+            max_length=500,
+        )
+        self.add_item(self.reason)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        item = await svc.deliverables.reject(
+            interaction.guild_id, interaction.user.id, self.deliverable_id, self.reason.value
+        )
+        await post_card(interaction.client, svc, item)
+        settings = await svc.settings.get(item.guild_id)
+        dm = render(
+            "deliverables.rejected_dm",
+            item.creator_locale,
+            **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
+        )
+        delivered = await _dm(
+            interaction.client,
+            svc,
+            item.guild_id,
+            item.creator_user_id,
+            dm,
+            f"dlv-reject:{item.id}:{item.decided_at}",
+        )
+        await reply(
+            interaction,
+            render("deliverables.rejected", lang(interaction), d=item, delivered=delivered),
+        )
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await answer_error(interaction, error, "deliverable reject modal")
+
+
+async def _dm(
+    client: discord.Client,
+    svc: Services,
+    guild_id: int,
+    user_id: int | None,
+    content: str,
+    key: str,
+) -> bool:
+    if user_id is None:
+        return False
+    outcome = await svc.notifications.deliver(
+        guild_id=guild_id,
+        user_id=user_id,
+        kind=key.split(":")[0],
+        dedupe_key=key,
+        send=lambda: send_dm(client, user_id, content=content),
+    )
+    return outcome.value == "sent"
+
+
+class ManagerGroup(app_commands.Group):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await is_manager(interaction)
+
+
+class DeliverableGroup(
+    ManagerGroup,
+    name="deliverable",
+    description=text("deliverable.description"),
+    guild_only=True,
+    default_permissions=discord.Permissions(manage_guild=True),
+):
+    @app_commands.command(name="add", description=text("deliverable.add.description"))
+    @app_commands.describe(
+        member=text("deliverable.options.member"),
+        platform=text("deliverable.options.platform"),
+        kind=text("deliverable.options.kind"),
+        due=text("deliverable.options.due"),
+        fee=text("deliverable.options.fee"),
+    )
+    @app_commands.choices(platform=PLATFORM_CHOICES, kind=KIND_CHOICES)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        platform: app_commands.Choice[str],
+        kind: app_commands.Choice[str],
+        due: app_commands.Range[str, 10, 40],
+        fee: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        item = await svc.deliverables.add(
+            member.guild.id,
+            interaction.user.id,
+            member.id,
+            platform=platform.value,
+            kind=kind.value,
+            due=due,
+            fee=fee,
+        )
+        settings = await svc.settings.get(member.guild.id)
+        language = lang(interaction)
+        await reply(
+            interaction,
+            render(
+                "deliverables.added",
+                language,
+                **describe(item, language, settings.timezone, svc.clock.now()),
+            ),
+        )
+
+    @app_commands.command(name="list", description=text("deliverable.list.description"))
+    @app_commands.describe(member=text("deliverable.options.member"))
+    async def list_(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        items, undeliverable = await svc.deliverables.listing(
+            interaction.guild_id, member.id if member else None
+        )
+        settings = await svc.settings.get(interaction.guild_id)
+        language = lang(interaction)
+        now = svc.clock.now()
+        embed = discord.Embed(
+            title=render("deliverables.list_title", language),
+            description=render(
+                "deliverables.list",
+                language,
+                items=[describe(i, language, settings.timezone, now) for i in items],
+                undeliverable=undeliverable,
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        await reply(interaction, embed=embed)
+
+    @app_commands.command(name="edit", description=text("deliverable.edit.description"))
+    @app_commands.describe(
+        deliverable=text("deliverable.options.id"),
+        due=text("deliverable.options.due"),
+        fee=text("deliverable.options.fee"),
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        deliverable: int,
+        due: app_commands.Range[str, 10, 40] | None = None,
+        fee: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        item = await svc.deliverables.edit(
+            interaction.guild_id, interaction.user.id, deliverable, due=due, fee=fee
+        )
+        settings = await svc.settings.get(interaction.guild_id)
+        language = lang(interaction)
+        await reply(
+            interaction,
+            render(
+                "deliverables.edited",
+                language,
+                **describe(item, language, settings.timezone, svc.clock.now()),
+            ),
+        )
+
+    @app_commands.command(name="cancel", description=text("deliverable.cancel.description"))
+    @app_commands.describe(deliverable=text("deliverable.options.id"))
+    async def cancel(self, interaction: discord.Interaction, deliverable: int) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        item = await svc.deliverables.cancel(interaction.guild_id, interaction.user.id, deliverable)
+        await post_card(interaction.client, svc, item)
+        await reply(interaction, render("deliverables.cancelled", lang(interaction), d=item))
+
+
+class ContractGroup(
+    ManagerGroup,
+    name="contract",
+    description=text("contract.description"),
+    guild_only=True,
+    default_permissions=discord.Permissions(manage_guild=True),
+):
+    @app_commands.command(name="create", description=text("contract.create.description"))
+    @app_commands.describe(
+        member=text("contract.options.member"),
+        title=text("contract.options.title"),
+        start=text("contract.options.start"),
+        end=text("contract.options.end"),
+        fee=text("contract.options.fee"),
+        total_fee=text("contract.options.total_fee"),
+        plan=text("contract.options.plan"),
+        gift=text("contract.options.gift"),
+        gift_cost=text("contract.options.gift_cost"),
+        template=text("contract.options.template"),
+    )
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        title: app_commands.Range[str, 2, 100],
+        start: app_commands.Range[str, 10, 40],
+        end: app_commands.Range[str, 10, 40] | None = None,
+        fee: app_commands.Range[str, 1, 20] | None = None,
+        total_fee: app_commands.Range[str, 1, 20] | None = None,
+        plan: app_commands.Range[str, 1, 60] | None = None,
+        gift: app_commands.Range[str, 2, 200] | None = None,
+        gift_cost: app_commands.Range[str, 1, 20] | None = None,
+        template: app_commands.Range[str, 1, 60] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        contract, items = await svc.deliverables.create_contract(
+            member.guild.id,
+            interaction.user.id,
+            member.id,
+            title=title,
+            start=start,
+            end=end,
+            fee=fee,
+            total_fee=total_fee,
+            plan=plan,
+            gift=gift,
+            gift_cost=gift_cost,
+            template=template,
+        )
+        settings = await svc.settings.get(member.guild.id)
+        language = lang(interaction)
+        now = svc.clock.now()
+        await reply(
+            interaction,
+            render(
+                "deliverables.contract_created",
+                language,
+                c=contract,
+                member=member.id,
+                items=[describe(i, language, settings.timezone, now) for i in items],
+                timezone=settings.timezone,
+            ),
+        )
+
+    @create.autocomplete("template")
+    async def _template(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        names = await services(interaction).deliverables.template_names(interaction.guild_id)
+        return [
+            app_commands.Choice(name=n, value=n) for n in names if current.lower() in n.lower()
+        ][:25]
+
+    @app_commands.command(name="template", description=text("contract.template.description"))
+    @app_commands.describe(
+        name=text("contract.options.template_name"),
+        platform=text("deliverable.options.platform"),
+        kind=text("deliverable.options.kind"),
+        count=text("contract.options.count"),
+        days=text("contract.options.days"),
+        fee=text("contract.options.fee"),
+    )
+    @app_commands.choices(platform=PLATFORM_CHOICES, kind=KIND_CHOICES)
+    async def template(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 2, 60],
+        platform: app_commands.Choice[str],
+        kind: app_commands.Choice[str],
+        count: app_commands.Range[int, 1, 50],
+        days: app_commands.Range[int, 1, 366],
+        fee: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        saved = await svc.deliverables.create_template(
+            interaction.guild_id,
+            interaction.user.id,
+            name=name,
+            platform=platform.value,
+            kind=kind.value,
+            count=count,
+            days=days,
+            fee=fee,
+        )
+        await reply(
+            interaction,
+            render(
+                "deliverables.template_saved", lang(interaction), name=saved, count=count, days=days
+            ),
+        )
+
+    @app_commands.command(name="list", description=text("contract.list.description"))
+    @app_commands.describe(member=text("contract.options.member"))
+    async def list_(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        contracts = await svc.deliverables.contracts(
+            interaction.guild_id, member.id if member else None
+        )
+        settings = await svc.settings.get(interaction.guild_id)
+        embed = discord.Embed(
+            title=render("deliverables.contracts_title", lang(interaction)),
+            description=render(
+                "deliverables.contracts",
+                lang(interaction),
+                contracts=contracts,
+                timezone=settings.timezone,
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        await reply(interaction, embed=embed)
+
+
+class DeliverablesCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        svc = self.bot.services  # type: ignore[attr-defined]
+        svc.schedule.add_sweep_task("deliverable reminders", self.send_reminders)
+
+    @app_commands.command(name="deliverables", description=text("deliverables.description"))
+    @app_commands.guild_only()
+    async def deliverables(self, interaction: discord.Interaction) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        items = await svc.deliverables.mine(interaction.guild_id, interaction.user.id)
+        settings = await svc.settings.get(interaction.guild_id)
+        language = lang(interaction)
+        now = svc.clock.now()
+        embed = discord.Embed(
+            title=render("deliverables.mine_title", language),
+            description=render(
+                "deliverables.mine",
+                language,
+                items=[describe(i, language, settings.timezone, now) for i in items],
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        await reply(interaction, embed=embed)
+
+    @app_commands.command(name="submit", description=text("submit.description"))
+    @app_commands.guild_only()
+    @app_commands.describe(
+        deliverable=text("submit.options.deliverable"),
+        url=text("submit.options.url"),
+        reach=text("submit.options.reach"),
+        likes=text("submit.options.likes"),
+        comments=text("submit.options.comments"),
+        shares=text("submit.options.shares"),
+    )
+    async def submit(
+        self,
+        interaction: discord.Interaction,
+        deliverable: int,
+        url: app_commands.Range[str, 10, 500],
+        reach: app_commands.Range[int, 0, 10_000_000_000] | None = None,
+        likes: app_commands.Range[int, 0, 10_000_000_000] | None = None,
+        comments: app_commands.Range[int, 0, 10_000_000_000] | None = None,
+        shares: app_commands.Range[int, 0, 10_000_000_000] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        item, needs_review = await svc.deliverables.submit(
+            interaction.guild_id,
+            interaction.user.id,
+            deliverable,
+            url,
+            Metrics(reach, likes, comments, shares),
+        )
+        await post_card(interaction.client, svc, item)
+        settings = await svc.settings.get(interaction.guild_id)
+        language = lang(interaction)
+        await reply(
+            interaction,
+            render(
+                "deliverables.submitted" if needs_review else "deliverables.metrics_saved",
+                language,
+                **describe(item, language, settings.timezone, svc.clock.now()),
+            ),
+        )
+
+    @submit.autocomplete("deliverable")
+    async def _deliverable(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        items = await svc.deliverables.open_choices(interaction.guild_id, interaction.user.id)
+        settings = await svc.settings.get(interaction.guild_id)
+        language = lang(interaction)
+        now = svc.clock.now()
+        choices = []
+        for item in items:
+            label = render(
+                "deliverables.choice", language, **describe(item, language, settings.timezone, now)
+            )[:100]
+            if current.lower() in label.lower():
+                choices.append(app_commands.Choice(name=label, value=item.id))
+        return choices[:25]
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The verification card's buttons, routed by custom_id (they survive restarts)."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+        if parsed is None:
+            return
+        action, deliverable_id = parsed
+        try:
+            await is_manager(interaction)
+            svc = services(interaction)
+            assert interaction.guild_id is not None
+            if action == "reject":
+                item = await svc.deliverables.get(interaction.guild_id, deliverable_id)
+                if item.status.value != "submitted":
+                    raise WrongState(status=item.status.value, by=item.decided_by)
+                await interaction.response.send_modal(
+                    RejectModal(deliverable_id, lang(interaction))
+                )
+                return
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            item = await svc.deliverables.approve(
+                interaction.guild_id, interaction.user.id, deliverable_id
+            )
+            await post_card(interaction.client, svc, item)
+            settings = await svc.settings.get(item.guild_id)
+            dm = render(
+                "deliverables.approved_dm",
+                item.creator_locale,
+                **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
+                currency=item.currency,
+            )
+            await _dm(
+                interaction.client,
+                svc,
+                item.guild_id,
+                item.creator_user_id,
+                dm,
+                f"dlv-approve:{item.id}",
+            )
+            await reply(interaction, render("deliverables.approved", lang(interaction), d=item))
+        except Exception as error:
+            await answer_error(interaction, error, f"deliverable button {action}")
+
+    async def send_reminders(self) -> int:
+        """The sweep: claim what is due, then send; closed DMs are recorded, never fatal."""
+        if not self.bot.is_ready():
+            return 0
+        svc: Services = self.bot.services  # type: ignore[attr-defined]
+        sent = 0
+        for job in await svc.deliverables.due_reminders():
+            try:
+                status = await self._send(svc, job)
+            except Exception:
+                log.exception("reminder %s of deliverable %s failed", job.kind, job.deliverable.id)
+                status = "failed"
+            await svc.deliverables.finish_reminder(job, status)
+            sent += status == "sent"
+        return sent
+
+    async def _send(self, svc: Services, job: ReminderJob) -> str:
+        item = job.deliverable
+        now = svc.clock.now()
+        if job.kind == "escalation":
+            if job.review_channel_id is None:
+                return "skipped"
+            language = _guild_language(self.bot, item.guild_id)
+            content = render(
+                "deliverables.escalation", language, **describe(item, language, job.timezone, now)
+            )
+            await self.bot.get_partial_messageable(job.review_channel_id).send(
+                content, allowed_mentions=NO_MENTIONS
+            )
+            return "sent"
+        if item.creator_user_id is None:
+            return "skipped"
+        key = "overdue" if job.kind.startswith("overdue:") else "reminder"
+        content = render(
+            f"deliverables.{key}_dm",
+            item.creator_locale,
+            **describe(item, item.creator_locale, job.timezone, now),
+            notice=job.kind.partition(":")[2],
+        )
+        try:
+            await send_dm(self.bot, item.creator_user_id, content=content)
+        except RecipientUnreachable:
+            svc.metrics.dm_failures.inc()
+            return "undeliverable"
+        return "sent"
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(DeliverablesCog(bot))
+    bot.tree.add_command(DeliverableGroup())
+    bot.tree.add_command(ContractGroup())

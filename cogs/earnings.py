@@ -1,0 +1,113 @@
+"""``/stats`` and ``/earnings``: a creator's own numbers, privately."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.i18n import render
+from bot.interactions import lang, reply, services
+from bot.notify import send_dm
+from bot.services.campaigns import NotACreatorYet
+from bot.services.conversions import period_start
+from bot.services.notifications import Delivery
+from bot.translator import text
+
+PERIODS = ("week", "month", "all")
+_ONE_SECOND = timedelta(seconds=1)  # counts up to and including the current second
+
+
+class EarningsCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        svc = self.bot.services  # type: ignore[attr-defined]
+        svc.schedule.add_sweep_task("first-sale messages", self.announce_first_sales)
+
+    async def announce_first_sales(self) -> int:
+        """DM creators about their first sale (at most once each; the sweep calls this)."""
+        if not self.bot.is_ready():
+            return 0
+        svc = self.bot.services  # type: ignore[attr-defined]
+        sent = 0
+        for row in await svc.conversions.first_sales_to_announce():
+            settings = await svc.settings.get(row["guild_id"])
+            content = render(
+                "earnings.first_sale",
+                row["locale"],
+                orders=row["orders"],
+                earned=row["earned"],
+                currency=settings.currency,
+            )
+            outcome = await svc.notifications.deliver(
+                guild_id=row["guild_id"],
+                user_id=row["user_id"],
+                kind="first_sale",
+                dedupe_key=f"first-sale:{row['creator_id']}",
+                send=lambda uid=row["user_id"], text=content: send_dm(self.bot, uid, content=text),
+            )
+            sent += outcome is Delivery.SENT
+        return sent
+
+    async def _creator(self, interaction: discord.Interaction):  # type: ignore[no-untyped-def]
+        assert interaction.guild_id is not None
+        creator = await services(interaction).onboarding.creator_by_member(
+            interaction.guild_id, interaction.user.id
+        )
+        if creator is None:
+            raise NotACreatorYet(status=None)
+        return creator
+
+    @app_commands.command(name="stats", description=text("stats.description"))
+    @app_commands.guild_only()
+    @app_commands.describe(period=text("stats.options.period"))
+    @app_commands.choices(
+        period=[app_commands.Choice(name=text(f"stats.periods.{p}"), value=p) for p in PERIODS]
+    )
+    async def stats(
+        self, interaction: discord.Interaction, period: app_commands.Choice[str] | None = None
+    ) -> None:
+        svc = services(interaction)
+        creator = await self._creator(interaction)
+        settings = await svc.settings.get(creator.guild_id)
+        chosen = period.value if period else "all"
+        now = svc.clock.now()
+        since = period_start(chosen, now, settings) or creator.approved_at
+        clicks = await svc.tracking.counts(creator.id, since, now + _ONE_SECOND)
+        stats = await svc.conversions.stats(
+            creator.guild_id, creator.id, period_start(chosen, now, settings), clicks
+        )
+        language = lang(interaction)
+        embed = discord.Embed(
+            title=render("earnings.stats_title", language, period=chosen),
+            description=render(
+                "earnings.stats", language, s=stats, period=chosen, timezone=settings.timezone
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        await reply(interaction, embed=embed)
+
+    @app_commands.command(name="earnings", description=text("earnings.description"))
+    @app_commands.guild_only()
+    async def earnings(self, interaction: discord.Interaction) -> None:
+        svc = services(interaction)
+        creator = await self._creator(interaction)
+        settings = await svc.settings.get(creator.guild_id)
+        balances = await svc.conversions.balances(creator.guild_id, creator.id)
+        language = lang(interaction)
+        embed = discord.Embed(
+            title=render("earnings.earnings_title", language),
+            description=render(
+                "earnings.earnings", language, b=balances, timezone=settings.timezone
+            ),
+            colour=discord.Colour.green(),
+        )
+        await reply(interaction, embed=embed)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(EarningsCog(bot))

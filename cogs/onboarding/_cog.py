@@ -1,0 +1,322 @@
+"""``/apply`` for members and ``/creator …`` for managers, plus the review-card buttons."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import Services
+from bot.domain.creators import CreatorStatus
+from bot.i18n import render
+from bot.interactions import answer_error, is_manager, lang, reply, services
+from bot.services.onboarding import NotACreator
+from bot.translator import text
+from cogs.onboarding import _flows
+from cogs.onboarding._card import card_embed, parse_custom_id
+
+log = logging.getLogger(__name__)
+
+PLATFORMS = ("tiktok", "instagram", "youtube", "twitch", "pinterest", "x", "other")
+
+
+class ReasonModal(discord.ui.Modal):
+    """Asks a manager for a rejection reason or a question for the applicant."""
+
+    def __init__(self, action: str, application_id: int, language: str) -> None:
+        super().__init__(
+            title=render(f"onboarding.{action}_modal_title", language),
+            custom_id=f"cb:app-modal:{action}:{application_id}",
+            timeout=900,
+        )
+        self.action = action
+        self.application_id = application_id
+        self.text_input: discord.ui.TextInput[ReasonModal] = discord.ui.TextInput(
+            label=render(f"onboarding.{action}_modal_label", language),
+            style=discord.TextStyle.paragraph,
+            custom_id="text",
+            min_length=3,
+            max_length=500,
+        )
+        self.add_item(self.text_input)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        if self.action == "reject":
+            rejection = await svc.onboarding.reject(
+                interaction.guild_id,
+                self.application_id,
+                interaction.user.id,
+                self.text_input.value,
+            )
+            notes = await _flows.complete_rejection(interaction.client, svc, rejection)
+        else:
+            application = await svc.onboarding.request_info(
+                interaction.guild_id,
+                self.application_id,
+                interaction.user.id,
+                self.text_input.value,
+            )
+            notes = await _flows.complete_info_request(interaction.client, svc, application)
+        await reply(interaction, "\n".join(notes))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await answer_error(interaction, error, f"modal {self.custom_id}")
+
+
+class CreatorGroup(
+    app_commands.Group,
+    name="creator",
+    description=text("creator.description"),
+    guild_only=True,
+    default_permissions=discord.Permissions(manage_guild=True),
+):
+    """Manager commands for the creator lifecycle."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await is_manager(interaction)
+
+    @app_commands.command(name="approve", description=text("creator.approve.description"))
+    @app_commands.describe(member=text("creator.options.member"))
+    async def approve(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        guild_id = member.guild.id
+        creator = await svc.onboarding.creator_by_member(guild_id, member.id)
+        if creator is not None and creator.status is not CreatorStatus.ACTIVE:
+            # A paused or removed creator with no new application comes back as they were.
+            pending = await _pending_or_none(svc, guild_id, member.id)
+            if pending is None:
+                updated = await svc.onboarding.set_status(
+                    guild_id, member.id, CreatorStatus.ACTIVE, interaction.user.id
+                )
+                svc.tracking.forget()
+                notes = await _flows.complete_status_change(interaction.client, svc, updated)
+                await reply(
+                    interaction,
+                    render(
+                        "onboarding.reactivated", lang(interaction), member=member.id, notes=notes
+                    ),
+                )
+                return
+        application = await svc.onboarding.pending_application(guild_id, member.id)
+        approval = await svc.onboarding.approve(guild_id, application.id, interaction.user.id)
+        notes = await _flows.complete_approval(interaction.client, svc, approval)
+        await reply(interaction, "\n".join(notes))
+
+    @app_commands.command(name="reject", description=text("creator.reject.description"))
+    @app_commands.describe(
+        member=text("creator.options.member"), reason=text("creator.options.reason")
+    )
+    async def reject(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        reason: app_commands.Range[str, 3, 500],
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        application = await svc.onboarding.pending_application(member.guild.id, member.id)
+        rejection = await svc.onboarding.reject(
+            member.guild.id, application.id, interaction.user.id, reason
+        )
+        notes = await _flows.complete_rejection(interaction.client, svc, rejection)
+        await reply(interaction, "\n".join(notes))
+
+    @app_commands.command(name="info", description=text("creator.info.description"))
+    @app_commands.describe(member=text("creator.options.member"))
+    async def info(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        svc = services(interaction)
+        settings = await svc.settings.get(member.guild.id)
+        language = lang(interaction)
+        try:
+            profile = await svc.onboarding.profile(member.guild.id, member.id)
+        except NotACreator:
+            application = await svc.onboarding.pending_application(member.guild.id, member.id)
+            embed = card_embed(application, language, settings.timezone)
+            await reply(interaction, embed=embed)
+            return
+        embed = discord.Embed(
+            title=render("onboarding.info_title", language, creator=profile.creator),
+            description=render(
+                "onboarding.info",
+                language,
+                creator=profile.creator,
+                code=profile.code,
+                links=[
+                    (link.campaign_name, link.url(svc.config.public_url)) for link in profile.links
+                ],
+                timezone=settings.timezone,
+                clicks=await svc.tracking.counts(
+                    # up to and including the current second
+                    profile.creator.id,
+                    profile.creator.approved_at,
+                    svc.clock.now() + timedelta(seconds=1),
+                ),
+            ),
+            colour=discord.Colour.blurple(),
+        )
+        await reply(interaction, embed=embed)
+
+    @app_commands.command(name="pause", description=text("creator.pause.description"))
+    @app_commands.describe(member=text("creator.options.member"))
+    async def pause(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self._set_status(interaction, member, CreatorStatus.PAUSED)
+
+    @app_commands.command(name="remove", description=text("creator.remove.description"))
+    @app_commands.describe(member=text("creator.options.member"))
+    async def remove(self, interaction: discord.Interaction, member: discord.Member) -> None:
+        await self._set_status(interaction, member, CreatorStatus.REMOVED)
+
+    async def _set_status(
+        self, interaction: discord.Interaction, member: discord.Member, status: CreatorStatus
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        creator = await svc.onboarding.set_status(
+            member.guild.id, member.id, status, interaction.user.id
+        )
+        svc.tracking.forget()  # the link stops (or starts) attributing now, not after the cache
+        notes = await _flows.complete_status_change(interaction.client, svc, creator)
+        await reply(
+            interaction,
+            render(
+                f"onboarding.{status.value}_reply", lang(interaction), member=member.id, notes=notes
+            ),
+        )
+
+
+async def _pending_or_none(svc: Services, guild_id: int, user_id: int):  # type: ignore[no-untyped-def]
+    try:
+        return await svc.onboarding.pending_application(guild_id, user_id)
+    except Exception:
+        return None
+
+
+class OnboardingCog(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="apply", description=text("apply.description"))
+    @app_commands.guild_only()
+    @app_commands.describe(
+        platform=text("apply.options.platform"),
+        handle=text("apply.options.handle"),
+        followers=text("apply.options.followers"),
+        niche=text("apply.options.niche"),
+        engagement_rate=text("apply.options.engagement_rate"),
+        profile_url=text("apply.options.profile_url"),
+        email=text("apply.options.email"),
+    )
+    @app_commands.choices(
+        platform=[
+            app_commands.Choice(name=text(f"apply.platforms.{p}"), value=p) for p in PLATFORMS
+        ]
+    )
+    async def apply(
+        self,
+        interaction: discord.Interaction,
+        platform: app_commands.Choice[str],
+        handle: app_commands.Range[str, 1, 60],
+        followers: app_commands.Range[int, 0, 3_000_000_000],
+        niche: app_commands.Range[str, 1, 60],
+        engagement_rate: app_commands.Range[str, 1, 10] | None = None,
+        profile_url: app_commands.Range[str, 8, 300] | None = None,
+        email: app_commands.Range[str, 3, 254] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        result = await svc.onboarding.apply(
+            interaction.guild_id,
+            interaction.user.id,
+            platform=platform.value,
+            handle=handle,
+            followers=followers,
+            niche=niche,
+            engagement_rate=engagement_rate,
+            profile_url=profile_url,
+            email=email,
+            locale=lang(interaction),
+        )
+        if result.answered_question:
+            language = _flows.guild_language(interaction.client, interaction.guild_id)
+            note = render("onboarding.note_answered", language, a=result.application)
+            await _flows.update_card(interaction.client, svc, result.application, [note])
+            await reply(interaction, render("onboarding.answered", lang(interaction)))
+            return
+        await _flows.post_card(interaction.client, svc, result.application)
+        await reply(
+            interaction, render("onboarding.applied", lang(interaction), a=result.application)
+        )
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The review-card buttons: routed by custom_id, so they survive restarts."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+        if parsed is None:
+            return
+        action, application_id = parsed
+        try:
+            await self._card_button(interaction, action, application_id)
+        except Exception as error:
+            await answer_error(interaction, error, f"card button {action}")
+
+    async def _card_button(
+        self, interaction: discord.Interaction, action: str, application_id: int
+    ) -> None:
+        await is_manager(interaction)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        application = await svc.onboarding.application(interaction.guild_id, application_id)
+        if action in ("reject", "info"):
+            # Raises AlreadyDecided before opening a modal for a card that is decided.
+            await svc.onboarding.ensure_pending(application)
+            await interaction.response.send_modal(
+                ReasonModal(action, application_id, lang(interaction))
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        approval = await svc.onboarding.approve(
+            interaction.guild_id, application_id, interaction.user.id
+        )
+        notes = await _flows.complete_approval(interaction.client, svc, approval)
+        await reply(interaction, "\n".join(notes))
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction,
+        command: app_commands.Command,  # type: ignore[type-arg]
+    ) -> None:
+        await self._pending_welcome(interaction)
+
+    @commands.Cog.listener()
+    async def on_app_command_failed(self, interaction: discord.Interaction) -> None:
+        await self._pending_welcome(interaction)
+
+    async def _pending_welcome(self, interaction: discord.Interaction) -> None:
+        """A welcome that could not be sent by DM is shown with the creator's next command."""
+        if interaction.guild_id is None:
+            return
+        svc = services(interaction)
+        profile = await svc.onboarding.take_pending_welcome(
+            interaction.guild_id, interaction.user.id
+        )
+        if profile is None:
+            return
+        try:
+            await interaction.followup.send(
+                _flows.welcome_text(profile, svc.config.public_url),
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException:
+            await svc.onboarding.set_welcome_pending(profile.creator.id, True)

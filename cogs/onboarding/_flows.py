@@ -1,0 +1,208 @@
+"""What happens on Discord after a decision: the role, the DM, the card.
+
+The decision itself is already committed by the service; each step here may fail on its own
+(closed DMs, a role above the bot's) and is reported as a note, never as an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import discord
+
+from bot.app import Services
+from bot.domain.applications import Application
+from bot.domain.creators import Creator
+from bot.i18n import language_of, render
+from bot.notify import add_role, remove_role, send_dm
+from bot.services.notifications import Delivery
+from bot.services.onboarding import Approval, CreatorProfile, Rejection
+from cogs.onboarding._card import card_kwargs
+
+log = logging.getLogger(__name__)
+
+
+def guild_language(client: discord.Client, guild_id: int) -> str:
+    """The language of posts in the server (cards, notes): its preferred locale."""
+    guild = client.get_guild(guild_id)
+    return language_of(guild.preferred_locale if guild else None)
+
+
+def welcome_text(profile: CreatorProfile, public_url: str) -> str:
+    creator = profile.creator
+    return render(
+        "onboarding.welcome",
+        creator.locale,
+        creator=creator,
+        code=profile.code,
+        links=[(link.campaign_name, link.url(public_url)) for link in profile.links],
+    )
+
+
+async def post_card(client: discord.Client, services: Services, application: Application) -> bool:
+    """Post a new application's card in the review channel; False if that failed."""
+    settings = await services.settings.get(application.guild_id)
+    channel_id = settings.review_channel_id
+    if channel_id is None:
+        return False
+    language = guild_language(client, application.guild_id)
+    try:
+        channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
+        message = await channel.send(**card_kwargs(application, language, settings.timezone))  # type: ignore[union-attr]
+    except discord.HTTPException as exc:
+        log.warning("could not post the card of application %s: %s", application.id, exc.status)
+        return False
+    await services.onboarding.attach_card(application.id, channel_id, message.id)
+    return True
+
+
+async def update_card(
+    client: discord.Client, services: Services, application: Application, notes: list[str]
+) -> None:
+    """Re-render the card after a change; a deleted card is re-posted."""
+    if application.review_channel_id is None or application.review_message_id is None:
+        await post_card(client, services, application)
+        return
+    settings = await services.settings.get(application.guild_id)
+    language = guild_language(client, application.guild_id)
+    channel = client.get_partial_messageable(application.review_channel_id)
+    message = channel.get_partial_message(application.review_message_id)
+    try:
+        await message.edit(**card_kwargs(application, language, settings.timezone, notes))
+    except discord.NotFound:
+        await post_card(client, services, application)
+    except discord.HTTPException as exc:
+        log.warning("could not update the card of application %s: %s", application.id, exc.status)
+
+
+async def complete_approval(
+    client: discord.Client, services: Services, approval: Approval
+) -> list[str]:
+    """Role, welcome DM and card after an approval; returns notes for the manager."""
+    creator, application = approval.creator, approval.application
+    language = guild_language(client, creator.guild_id)
+    notes = [render("onboarding.note_approved", language, a=application)]
+    notes += await _give_role(client, services, creator, language)
+    profile = CreatorProfile(creator, approval.code, approval.links)
+    text = welcome_text(profile, services.config.public_url)
+    assert creator.user_id is not None
+    delivery = await services.notifications.deliver(
+        guild_id=creator.guild_id,
+        user_id=creator.user_id,
+        kind="welcome",
+        dedupe_key=f"welcome:{creator.id}:{application.id}",
+        send=lambda: send_dm(client, creator.user_id, content=text),  # type: ignore[arg-type]
+    )
+    if delivery is Delivery.SENT:
+        notes.append(render("onboarding.note_welcome_sent", language))
+    else:
+        await services.onboarding.set_welcome_pending(creator.id, True)
+        notes.append(render("onboarding.note_welcome_pending", language))
+    # The card's status line already says who approved; it keeps the other notes.
+    await update_card(client, services, application, notes[1:])
+    return notes
+
+
+async def complete_rejection(
+    client: discord.Client, services: Services, rejection: Rejection
+) -> list[str]:
+    """Tell the applicant why, and when they may apply again; update the card."""
+    application = rejection.application
+    settings = await services.settings.get(application.guild_id)
+    language = guild_language(client, application.guild_id)
+    text = render(
+        "onboarding.rejected_dm",
+        application.locale,
+        a=application,
+        until=rejection.may_reapply_at,
+        timezone=settings.timezone,
+        server=_server_name(client, application.guild_id),
+    )
+    notes = [render("onboarding.note_rejected", language, a=application)]
+    notes.append(await _dm_note(client, services, application, "rejection", text, language))
+    await update_card(client, services, application, notes[1:])
+    return notes
+
+
+async def complete_info_request(
+    client: discord.Client, services: Services, application: Application
+) -> list[str]:
+    """Send the manager's question to the applicant; update the card."""
+    language = guild_language(client, application.guild_id)
+    text = render(
+        "onboarding.info_dm",
+        application.locale,
+        a=application,
+        server=_server_name(client, application.guild_id),
+    )
+    notes = [render("onboarding.note_info_requested", language, a=application)]
+    digest = hashlib.sha256((application.info_question or "").encode()).hexdigest()[:12]
+    key = f"info:{application.id}:{digest}"
+    notes.append(await _dm_note(client, services, application, key, text, language))
+    await update_card(client, services, application, notes[1:])
+    return notes
+
+
+async def complete_status_change(
+    client: discord.Client, services: Services, creator: Creator
+) -> list[str]:
+    """The role follows the status: active creators have it, paused/removed do not."""
+    language = guild_language(client, creator.guild_id)
+    settings = await services.settings.get(creator.guild_id)
+    notes: list[str] = []
+    if settings.creator_role_id is None or creator.user_id is None:
+        return notes
+    if creator.is_active:
+        notes += await _give_role(client, services, creator, language)
+    else:
+        ok = await remove_role(
+            client,
+            creator.guild_id,
+            creator.user_id,
+            settings.creator_role_id,
+            "creator " + creator.status,
+        )
+        notes.append(
+            render(
+                "onboarding.note_role_removed" if ok else "onboarding.note_role_failed", language
+            )
+        )
+    return notes
+
+
+async def _give_role(
+    client: discord.Client, services: Services, creator: Creator, language: str
+) -> list[str]:
+    settings = await services.settings.get(creator.guild_id)
+    if settings.creator_role_id is None or creator.user_id is None:
+        return [render("onboarding.note_no_role", language)]
+    ok = await add_role(
+        client, creator.guild_id, creator.user_id, settings.creator_role_id, "approved creator"
+    )
+    return [render("onboarding.note_role_added" if ok else "onboarding.note_role_failed", language)]
+
+
+async def _dm_note(
+    client: discord.Client,
+    services: Services,
+    application: Application,
+    kind: str,
+    text: str,
+    language: str,
+) -> str:
+    assert application.user_id is not None
+    delivery = await services.notifications.deliver(
+        guild_id=application.guild_id,
+        user_id=application.user_id,
+        kind=kind.split(":")[0],
+        dedupe_key=kind if ":" in kind else f"{kind}:{application.id}",
+        send=lambda: send_dm(client, application.user_id, content=text),  # type: ignore[arg-type]
+    )
+    key = "onboarding.note_dm_sent" if delivery is Delivery.SENT else "onboarding.note_dm_closed"
+    return render(key, language)
+
+
+def _server_name(client: discord.Client, guild_id: int) -> str:
+    guild = client.get_guild(guild_id)
+    return guild.name if guild else "Discord"

@@ -1,0 +1,320 @@
+"""Click-tracker rules: bots, UTM merge, visitor identity, de-dup windows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.domain.clicks import (
+    ClickIds,
+    Outcome,
+    UniqueWindows,
+    classify,
+    client_ip,
+    country_code,
+    is_bot,
+    is_prefetch,
+    is_valid_slug,
+    merge_query,
+    prepare_destination,
+    referrer_host,
+    salt_day,
+    visitor_hash,
+    visitor_query,
+)
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+IPHONE_INSTAGRAM = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 Instagram 330.0.0.0"
+)
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+# Link-preview and crawler user agents as the services send them.
+BOT_AGENTS = {
+    "Discordbot": "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "Twitterbot": "Twitterbot/1.0",
+    "facebookexternalhit": (
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
+    ),
+    "Slackbot-LinkExpanding": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "TelegramBot": "TelegramBot (like TwitterBot)",
+    "WhatsApp": "WhatsApp/2.23.20.0 A",
+    "LinkedInBot": (
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
+    ),
+    "Applebot": (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)"
+    ),
+    "meta-externalagent": "meta-externalagent/1.1",
+    "meta-externalagent (full)": (
+        "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)"
+    ),
+    "Bluesky": "Mozilla/5.0 (compatible; Bluesky Cardyb/1.1; +mailto:support@bsky.app)",
+    "Googlebot": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "curl": "curl/8.5.0",
+}
+
+
+@pytest.mark.parametrize("user_agent", BOT_AGENTS.values(), ids=BOT_AGENTS.keys())
+def test_known_bots_are_bots(user_agent: str) -> None:
+    """Crawlers and link-preview fetchers are recognised as bots."""
+    assert is_bot(user_agent)
+
+
+@pytest.mark.parametrize("user_agent", [CHROME, IPHONE_INSTAGRAM, FIREFOX])
+def test_browsers_are_not_bots(user_agent: str) -> None:
+    """Browsers, including in-app browsers, are people."""
+    assert not is_bot(user_agent)
+
+
+@pytest.mark.parametrize("user_agent", [None, "", "   "])
+def test_missing_user_agent_is_a_bot(user_agent: str | None) -> None:
+    """A request without a user agent is not a person clicking."""
+    assert is_bot(user_agent)
+
+
+def test_prefetch_headers_are_not_clicks() -> None:
+    """Speculative prefetches and previews announce themselves and are not clicks."""
+    assert is_prefetch("prefetch")
+    assert is_prefetch("prefetch;prerender")
+    assert is_prefetch("Preview")
+    assert not is_prefetch(None)
+    assert not is_prefetch("")
+
+
+def test_classify_orders_the_reasons() -> None:
+    """HEAD and bots are bots first; then notrack; then an inactive link; else counted."""
+    args = {"head": False, "user_agent": CHROME, "purpose": None}
+    assert classify(**args, notrack=False, countable=True) is Outcome.COUNTED
+    assert classify(**args, notrack=True, countable=True) is Outcome.NOTRACK
+    assert classify(**args, notrack=False, countable=False) is Outcome.INACTIVE
+    assert classify(**(args | {"head": True}), notrack=True, countable=False) is Outcome.BOT
+    assert classify(**(args | {"purpose": "prefetch"}), notrack=False, countable=True) is (
+        Outcome.BOT
+    )
+
+
+def _utm(url: str, click_id: str | None = "CLICKID") -> str:
+    destination = prepare_destination(url, "anna", "summer")
+    assert destination is not None
+    return destination.location(click_id)
+
+
+def test_utm_merge_keeps_query_and_fragment() -> None:
+    """Existing parameters stay, ours are appended, the fragment stays last."""
+    assert _utm("https://shop.example/p?ref=1#top") == (
+        "https://shop.example/p?ref=1&utm_source=anna&utm_medium=affiliate"
+        "&utm_campaign=summer&cb_click=CLICKID#top"
+    )
+
+
+def test_utm_merge_without_query() -> None:
+    """A destination without a query gets one."""
+    assert _utm("https://shop.example/") == (
+        "https://shop.example/?utm_source=anna&utm_medium=affiliate&utm_campaign=summer"
+        "&cb_click=CLICKID"
+    )
+
+
+def test_utm_merge_overrides_existing_utm() -> None:
+    """Our utm_* and cb_click replace the destination's; other parameters are kept as-is."""
+    url = "https://shop.example/p?utm_source=old&x=a%20b&utm_campaign=old&cb_click=stale&y"
+    assert _utm(url) == (
+        "https://shop.example/p?x=a%20b&y&utm_source=anna&utm_medium=affiliate"
+        "&utm_campaign=summer&cb_click=CLICKID"
+    )
+
+
+def test_utm_merge_without_click_id() -> None:
+    """An uncounted visit carries the UTM parameters but no click id."""
+    assert _utm("https://shop.example/p#top", None) == (
+        "https://shop.example/p?utm_source=anna&utm_medium=affiliate&utm_campaign=summer#top"
+    )
+
+
+def test_utm_merge_fragment_with_question_mark() -> None:
+    """A '?' inside the fragment is not mistaken for the query."""
+    assert _utm("https://shop.example/p#a?b=1", None) == (
+        "https://shop.example/p?utm_source=anna&utm_medium=affiliate&utm_campaign=summer#a?b=1"
+    )
+
+
+def test_visitor_query_is_forwarded_without_notrack_and_our_params() -> None:
+    """The visitor's parameters go along; notrack and attempts to set ours do not."""
+    forwarded, notrack = visitor_query("color=red&notrack=1&utm_source=evil&cb_click=x&q=a+b")
+    assert forwarded == [("color", "red"), ("q", "a b")]
+    assert notrack
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("notrack=1", True), ("notrack", True), ("notrack=0", False)]
+)
+def test_notrack_values(query: str, expected: bool) -> None:
+    """notrack=1 (or a bare notrack) opts out; notrack=0 does not."""
+    assert visitor_query(query) == ([], expected)
+
+
+def test_forwarded_parameters_replace_same_named_ones() -> None:
+    """A forwarded parameter replaces the destination's of the same name, once."""
+    destination = prepare_destination("https://shop.example/p?ref=1&size=m#top", "anna", "shop")
+    assert destination is not None
+    assert destination.location("ID", [("size", "l")]) == (
+        "https://shop.example/p?ref=1&size=l&utm_source=anna&utm_medium=affiliate"
+        "&utm_campaign=shop&cb_click=ID#top"
+    )
+
+
+def test_merge_query_encodes_new_values() -> None:
+    """Values we add are percent-encoded; nothing can break out of the query."""
+    assert merge_query("https://a.example/", [("k", "a&b=c#d")]) == (
+        "https://a.example/?k=a%26b%3Dc%23d"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "data:text/html,hi",
+        "ftp://shop.example/file",
+        "//evil.example/",
+        "https:///no-host",
+        "https://shop.example/\r\nSet-Cookie: a=b",
+        "https://shop.example/a b",
+        "https://[::1/",
+    ],
+)
+def test_only_http_destinations_redirect(url: str) -> None:
+    """Anything but a plain http(s) URL with a host is refused at redirect time."""
+    assert prepare_destination(url, "anna", "shop") is None
+
+
+@pytest.mark.parametrize(
+    ("slug", "valid"),
+    [
+        ("k3m9xq", True),
+        ("Ab_-9", True),
+        ("", False),
+        ("a.b", False),
+        ("a/b", False),
+        ("x" * 65, False),
+    ],
+)
+def test_slug_format(slug: str, valid: bool) -> None:
+    """Only plausible slugs reach the database."""
+    assert is_valid_slug(slug) is valid
+
+
+def test_referrer_keeps_only_the_host() -> None:
+    """The referrer's path and query (which can hold personal data) are dropped."""
+    assert referrer_host("https://WWW.Instagram.com/stories/anna?igsh=secret") == (
+        "www.instagram.com"
+    )
+    assert referrer_host("android-app://com.google.android.gm/") == "com.google.android.gm"
+    assert referrer_host("not a url") is None
+    assert referrer_host(None) is None
+    assert referrer_host("http://[bad") is None
+
+
+def test_country_from_proxy_headers() -> None:
+    """Two letters, upper case, the first header that has one; unknown is NULL."""
+    assert country_code("nl", "DE") == "NL"
+    assert country_code(None, "de") == "DE"
+    assert country_code("XX", None) is None
+    assert country_code("T1", None) is None
+    assert country_code("NLD", "1a") is None
+    assert country_code(None, None) is None
+
+
+def test_forwarded_for_trusted_only_from_private_peers() -> None:
+    """X-Forwarded-For counts only when our own proxy (loopback/private) sent it."""
+    assert client_ip("203.0.113.5", "198.51.100.7") == "203.0.113.5"
+    assert client_ip("::ffff:203.0.113.5", "198.51.100.7") == "::ffff:203.0.113.5"
+    assert client_ip("::ffff:127.0.0.1", "198.51.100.7") == "198.51.100.7"
+    assert client_ip("192.168.1.2", "198.51.100.7") == "198.51.100.7"
+    assert client_ip("127.0.0.1", "198.51.100.7, 10.0.0.1") == "198.51.100.7"
+    assert client_ip("10.1.2.3", "2001:db8::1") == "2001:db8::1"
+    assert client_ip("::1", "garbage") == "::1"
+    assert client_ip("127.0.0.1", None) == "127.0.0.1"
+    assert client_ip(None, "198.51.100.7") == ""
+
+
+def test_visitor_hash_depends_on_the_salt() -> None:
+    """Same visitor, same salt: same hash; another day's salt: unrelated hash without the IP."""
+    first = visitor_hash(b"a" * 32, "203.0.113.5", CHROME)
+    assert first == visitor_hash(b"a" * 32, "203.0.113.5", CHROME)
+    assert first != visitor_hash(b"b" * 32, "203.0.113.5", CHROME)
+    assert first != visitor_hash(b"a" * 32, "203.0.113.6", CHROME)
+    assert re.fullmatch(r"[0-9a-f]{32}", first)
+    assert "203" not in first.replace("0", "")  # not trivially derived
+
+
+def test_salt_day_is_the_utc_date() -> None:
+    """Salts rotate at UTC midnight."""
+    assert salt_day(1_795_478_399) == "2026-11-23"
+    assert salt_day(1_795_478_400) == "2026-11-24"
+
+
+def test_click_ids_are_short_unguessable_and_url_safe() -> None:
+    """Click ids are 16 URL-safe characters and do not repeat."""
+    ids = ClickIds()
+    made = {ids.new(1_795_000_000) for _ in range(10_000)}
+    assert len(made) == 10_000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in made)
+
+
+def test_click_ids_sort_by_time() -> None:
+    """A later click's id sorts after an earlier one's (the unique index grows at its end)."""
+    ids = ClickIds()
+    times = [1_795_000_000, 1_795_000_001, 1_795_000_064, 1_795_086_400, 2_000_000_000]
+    made = [ids.new(t) for t in times]
+    assert made == sorted(made)
+
+
+def test_click_ids_use_the_random_source() -> None:
+    """Ten characters (60 bits) of each id come from the random source."""
+    ids = ClickIds(lambda n: bytes(range(256)) * (n // 256) + bytes(n % 256))
+    first, second = ids.new(0), ids.new(0)
+    assert first[:6] == second[:6] == "------"
+    assert first[6:] == "-0123456789"[:10]
+    assert second[6:] == "9ABCDEFGHI"
+
+
+def test_repeat_click_within_the_hour_is_not_unique() -> None:
+    """First click unique; again within the hour not; after the hour unique again."""
+    windows = UniqueWindows(3600)
+    assert windows.observe("v", 1, 1000)
+    assert not windows.observe("v", 1, 1000 + 3599)
+    assert windows.observe("v", 1, 1000 + 3600)
+    assert not windows.observe("v", 1, 1000 + 3601)
+
+
+def test_windows_are_per_link_and_per_visitor() -> None:
+    """Another link or another visitor has its own window."""
+    windows = UniqueWindows(3600)
+    assert windows.observe("v", 1, 1000)
+    assert windows.observe("v", 2, 1001)
+    assert windows.observe("w", 1, 1002)
+
+
+def test_windows_stay_bounded() -> None:
+    """Expired windows are forgotten and the map never exceeds its size."""
+    windows = UniqueWindows(3600, max_entries=100)
+    for i in range(1000):
+        windows.observe(f"v{i}", 1, 1000 + i)
+    assert len(windows) == 100
+    windows.observe("late", 1, 1000 + 999 + 3600)
+    assert len(windows) == 1
+
+
+def test_remembered_windows_survive() -> None:
+    """A window restored after a restart still de-duplicates."""
+    windows = UniqueWindows(3600)
+    windows.remember("v", 1, 1000)
+    assert not windows.observe("v", 1, 2000)

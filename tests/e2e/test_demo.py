@@ -1,0 +1,27 @@
+"""`creatorbot demo` plays its walk-through against the emulator and finishes cleanly."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo import run_demo
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
+    """The transcript shows setup, application, approval, click, order and earnings."""
+    assert await run_demo() == 0
+    out = capsys.readouterr().out
+    for expected in (
+        "[Settings saved]",
+        "is not a known timezone",
+        "[ Approve ]  [ Reject ]  [ Request info ]",
+        "Your personal discount code: **ANNABAKES15**",
+        "Je kunt je opnieuw aanmelden vanaf",
+        "**Clicks:** 2 (1 unique)",
+        "**Orders:** 1",
+        "**Pending** (in the hold period): €6.38",
+        "Demo finished",
+    ):
+        assert expected in out, expected

@@ -1,0 +1,118 @@
+"""Links, codes and campaigns through the real client, and a real click on the tracker."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+
+import aiohttp
+import pytest
+
+from bot.harness import LocalDiscord
+
+pytestmark = pytest.mark.timeout(60)
+BROWSER = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+)
+
+
+@pytest.fixture
+async def world(discord_world: LocalDiscord) -> LocalDiscord:
+    """A program with one approved creator, anna."""
+    cast = discord_world.cast
+    await discord_world.services.settings.update(
+        cast.guild.id,
+        cast.manager.id,
+        {
+            "review_channel": cast.review.id,
+            "shop_url": "https://shop.example.com",
+            "creator_role": cast.creator_role.id,
+        },
+    )
+    anna = discord_world.add_member("anna")
+    it = await discord_world.emu.invoke(
+        anna.id,
+        "apply",
+        options={
+            "platform": "instagram",
+            "handle": "anna.bakes",
+            "followers": 8200,
+            "niche": "baking",
+        },
+        guild_id=cast.guild.id,
+    )
+    await it.wait_followups(1)
+    card = discord_world.emu.messages(cast.review.id)[-1]
+    click = await discord_world.emu.click(card, label="Approve", user_id=cast.manager.id)
+    await click.wait_followups(1)
+    return discord_world
+
+
+async def _run(world: LocalDiscord, user, command: str, **options):  # type: ignore[no-untyped-def]
+    it = await world.emu.invoke(user.id, command, options=options, guild_id=world.cast.guild.id)
+    await it.wait_response()
+    return it
+
+
+async def test_link_click_shows_in_creator_info(world: LocalDiscord) -> None:
+    """Approve → /link → a visitor follows it → /creator info shows one click."""
+    anna = world.cast.members["anna"]
+    it = await _run(world, anna, "link")
+    assert it.ephemeral
+    url = re.search(rf"{world.tracker_url}/r/[a-z0-9]+", it.content)[0]
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            url, allow_redirects=False, headers={"User-Agent": BROWSER}
+        ) as response:
+            assert response.status == 302
+            location = response.headers["Location"]
+    assert location.startswith("https://shop.example.com")
+    assert "utm_source=anna-bakes" in location and "cb_click=" in location
+    for _ in range(50):
+        info = await _run(world, world.cast.manager, "creator info", member=anna.id)
+        if "**Clicks since approval:** 1 (1 unique)" in info.embeds[0]["description"]:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(info.embeds[0]["description"])
+
+
+async def test_code_command(world: LocalDiscord) -> None:
+    """/code shows the creator's code and discount, privately."""
+    it = await _run(world, world.cast.members["anna"], "code")
+    assert it.ephemeral and "**ANNABAKES15**" in it.content and "15% off" in it.content
+
+
+async def test_non_creator_link_refused(world: LocalDiscord) -> None:
+    """A member who is not a creator is pointed to /apply."""
+    carl = world.add_member("carl")
+    it = await _run(world, carl, "link")
+    assert it.ephemeral and "Apply with /apply" in it.content
+
+
+async def test_campaign_create_and_list(world: LocalDiscord) -> None:
+    """A manager adds a campaign; the creator gets a second link; a foreign domain is refused."""
+    manager = world.cast.manager
+    created = await _run(
+        world, manager, "campaign create", name="Summer", url="https://shop.example.com/summer"
+    )
+    assert "1 creator got a link" in created.content
+    refused = await _run(
+        world, manager, "campaign create", name="Phish", url="https://evil.example/x"
+    )
+    assert "is not one of the allowed domains" in refused.content
+    listing = await _run(world, manager, "campaign list")
+    assert "**Summer** (`summer`)" in listing.embeds[0]["description"]
+    links = await _run(world, world.cast.members["anna"], "link", campaign="Summer")
+    assert links.content.startswith("Your tracking link (Summer)")
+
+
+async def test_codes_export_attachment(world: LocalDiscord) -> None:
+    """/campaign codes attaches a CSV the shop can import."""
+    it = await _run(world, world.cast.manager, "campaign codes")
+    attachment = it.attachments[0]
+    rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
+    assert attachment.filename == "discount-codes.csv"
+    assert rows[0]["code"] == "ANNABAKES15" and rows[0]["status"] == "active"

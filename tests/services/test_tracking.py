@@ -1,0 +1,209 @@
+"""TrackingService: de-dup windows, daily salts, the batched click writer, the link cache."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Services
+from bot.clock import FrozenClock
+from bot.db.clicks_repo import ClickRepository
+from bot.services.tracking import TrackingService
+from tests.domain.test_clicks import CHROME
+from tests.factories import seed_link
+
+IP = "203.0.113.77"
+
+
+@pytest.fixture
+async def tracking(services: Services) -> AsyncIterator[TrackingService]:
+    await services.tracking.start()
+    yield services.tracking
+    await services.tracking.stop()
+
+
+async def _click(tracking: TrackingService, slug: str, ip: str = IP) -> str | None:
+    link = await tracking.resolve(slug)
+    assert link is not None
+    return tracking.record(
+        link, ip=ip, user_agent=CHROME, referer=None, country=None, now=tracking.now()
+    )
+
+
+def _files_holding(folder: Path, needle: bytes) -> list[str]:
+    return [p.name for p in folder.glob("services.db*") if needle in p.read_bytes()]
+
+
+async def _rows(services: Services) -> list[Any]:
+    await services.tracking.flush()
+    return await services.db.fetch_all("SELECT * FROM clicks ORDER BY id")
+
+
+async def test_two_clicks_in_the_hour_one_unique(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """Two clicks within the hour: two rows, one unique; after the hour: unique again."""
+    link = await seed_link(services.db)
+    await _click(tracking, link["slug"])
+    clock.advance(minutes=59)
+    await _click(tracking, link["slug"])
+    rows = await _rows(services)
+    assert [r["is_unique"] for r in rows] == [1, 0]
+    clock.advance(minutes=1)
+    await _click(tracking, link["slug"])
+    assert [r["is_unique"] for r in await _rows(services)] == [1, 0, 1]
+
+
+async def test_next_day_another_hash_and_old_salt_gone(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """The next UTC day the same visitor hashes differently and the old salt is deleted."""
+    link = await seed_link(services.db)
+    await _click(tracking, link["slug"])
+    clock.advance(days=1)
+    await _click(tracking, link["slug"])
+    first, second = await _rows(services)
+    assert first["visitor_hash"] != second["visitor_hash"]
+    assert second["is_unique"] == 1
+    days = [r[0] for r in await services.db.fetch_all("SELECT day FROM visitor_salts ORDER BY day")]
+    assert days == ["2026-11-24", "2026-11-25"]
+
+
+async def test_raw_ip_is_never_stored(
+    services: Services, tracking: TrackingService, tmp_path: Path
+) -> None:
+    """No byte of the database (file or WAL) holds the visitor's IP."""
+    link = await seed_link(services.db)
+    for _ in range(3):
+        await _click(tracking, link["slug"])
+    assert len(await _rows(services)) == 3
+    assert _files_holding(tmp_path, IP.encode()) == []
+
+
+async def test_restart_keeps_deduplicating(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """After a restart a visitor's repeat click within the hour is still not unique."""
+    link = await seed_link(services.db)
+    await _click(tracking, link["slug"])
+    await tracking.stop()
+    clock.advance(minutes=30)
+    restarted = TrackingService(services.db, ClickRepository(), clock, services.metrics)
+    await restarted.start()
+    try:
+        await _click(restarted, link["slug"])
+        await restarted.flush()
+    finally:
+        await restarted.stop()
+    rows = await services.db.fetch_all("SELECT visitor_hash, is_unique FROM clicks ORDER BY id")
+    assert rows[0]["visitor_hash"] == rows[1]["visitor_hash"]
+    assert [r["is_unique"] for r in rows] == [1, 0]
+
+
+async def test_stop_writes_everything_in_batches(services: Services, clock: FrozenClock) -> None:
+    """Stopping the writer writes every queued click, however many batches that takes."""
+    tracking = TrackingService(
+        services.db, ClickRepository(), clock, services.metrics, batch_size=50
+    )
+    await tracking.start()
+    tracking.writer.pause()
+    link = await seed_link(services.db)
+    ids = {
+        await _click(tracking, link["slug"], ip=f"10.0.{i // 250}.{i % 250}") for i in range(1234)
+    }
+    await tracking.stop()
+    assert len(ids) == 1234
+    stored = {r[0] for r in await services.db.fetch_all("SELECT click_id FROM clicks")}
+    assert stored == ids
+
+
+async def test_writer_writes_in_the_background(
+    services: Services, tracking: TrackingService
+) -> None:
+    """Queued clicks reach the database on their own, without an explicit flush."""
+    link = await seed_link(services.db)
+    await _click(tracking, link["slug"])
+    for _ in range(100):
+        if await services.db.fetch_val("SELECT count(*) FROM clicks"):
+            break
+        await asyncio.sleep(0.02)
+    assert await services.db.fetch_val("SELECT count(*) FROM clicks") == 1
+
+
+async def test_counts_per_creator_and_period(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """Clicks and unique clicks of one creator within a period."""
+    mine = await seed_link(services.db)
+    other = await seed_link(services.db)
+    start = clock.now()
+    await _click(tracking, mine["slug"])
+    await _click(tracking, mine["slug"])
+    await _click(tracking, mine["slug"], ip="198.51.100.1")
+    await _click(tracking, other["slug"])
+    clock.advance(days=2)
+    await _click(tracking, mine["slug"])
+    await tracking.flush()
+    assert await tracking.counts(mine["creator_id"], start, start + timedelta(days=1)) == (3, 2)
+    assert await tracking.counts(mine["creator_id"], start, start + timedelta(days=7)) == (4, 3)
+    assert await tracking.counts(other["creator_id"], start, start + timedelta(days=1)) == (1, 1)
+
+
+async def test_paused_creator_stops_counting_after_forget(
+    services: Services, tracking: TrackingService
+) -> None:
+    """Pausing a creator takes effect at once when the cache entry is forgotten."""
+    link = await seed_link(services.db)
+    assert (await tracking.resolve(link["slug"])).countable  # type: ignore[union-attr]
+    await services.db.execute(
+        "UPDATE creators SET status = 'paused' WHERE id = ?", link["creator_id"]
+    )
+    assert (await tracking.resolve(link["slug"])).countable  # type: ignore[union-attr]
+    tracking.forget(link["slug"])
+    assert not (await tracking.resolve(link["slug"])).countable  # type: ignore[union-attr]
+
+
+async def test_link_cache_refresh_picks_up_changes(
+    services: Services, tracking: TrackingService
+) -> None:
+    """A cached link is served until the background refresh, which sees pauses and deletions."""
+    paused = await seed_link(services.db)
+    deleted = await seed_link(services.db)
+    await tracking.links.refresh()
+    await services.db.execute(
+        "UPDATE creators SET status = 'paused' WHERE id = ?", paused["creator_id"]
+    )
+    await services.db.execute("DELETE FROM links WHERE id = ?", deleted["link_id"])
+    assert (await tracking.resolve(paused["slug"])).countable  # type: ignore[union-attr]
+    assert await tracking.resolve(deleted["slug"]) is not None
+    await tracking.links.refresh()
+    assert not (await tracking.resolve(paused["slug"])).countable  # type: ignore[union-attr]
+    assert await tracking.resolve(deleted["slug"]) is None
+
+
+async def test_link_cache_is_bounded(services: Services, clock: FrozenClock) -> None:
+    """The cache holds at most its size; links beyond it are still found."""
+    tracking = TrackingService(
+        services.db, ClickRepository(), clock, services.metrics, cache_size=3
+    )
+    links = [await seed_link(services.db) for _ in range(5)]
+    assert await tracking.links.refresh() == 3
+    for link in links:
+        assert (await tracking.resolve(link["slug"])).link_id == link["link_id"]  # type: ignore[union-attr]
+    assert len(tracking.links) == 3
+
+
+async def test_unknown_slug_is_remembered_briefly(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """An unknown slug is answered from memory for a few seconds, then looked up again."""
+    assert await tracking.resolve("later1") is None
+    await seed_link(services.db, slug="later1")
+    assert await tracking.resolve("later1") is None
+    clock.advance(seconds=5)
+    assert await tracking.resolve("later1") is not None
