@@ -136,6 +136,17 @@ async def answer_error(interaction: discord.Interaction, error: BaseException, w
         log.warning("could not deliver the error answer for %s", where)
 
 
+class ManagerGroup(app_commands.Group):
+    """Base of the program-manager command groups.
+
+    Subclasses pass ``default_permissions=discord.Permissions(manage_guild=True)`` and
+    ``guild_only=True`` in their class arguments; every subcommand then runs the manager check.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await is_manager(interaction)
+
+
 class CreatorTree(app_commands.CommandTree):
     """The command tree with the program's single error handler."""
 

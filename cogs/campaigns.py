@@ -9,21 +9,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import render
-from bot.interactions import is_manager, lang, reply, services
+from bot.interactions import ManagerGroup, lang, reply, services
 from bot.translator import text
 
 
 class CampaignGroup(
-    app_commands.Group,
+    ManagerGroup,
     name="campaign",
     description=text("campaign.description"),
     guild_only=True,
     default_permissions=discord.Permissions(manage_guild=True),
 ):
     """Manager commands for campaigns."""
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await is_manager(interaction)
 
     @app_commands.command(name="create", description=text("campaign.create.description"))
     @app_commands.describe(

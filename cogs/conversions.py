@@ -9,18 +9,11 @@ from discord.ext import commands
 from bot.domain.commission import parse_money
 from bot.domain.orders import EventKind
 from bot.i18n import render
-from bot.interactions import is_manager, lang, reply, services
+from bot.interactions import ManagerGroup, lang, reply, services
 from bot.translator import text
 
 SOURCES = ("shopify", "woocommerce", "stripe", "postback", "csv", "manual")
 PLAN_KINDS = ("revenue_share", "cpa", "cpl", "tiered", "fixed_fee", "gifted")
-
-
-class ManagerGroup(app_commands.Group):
-    """A manager-only command group."""
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await is_manager(interaction)
 
 
 class ConversionGroup(

@@ -12,7 +12,15 @@ from discord.ext import commands
 from bot.app import Services
 from bot.domain.deliverables import Kind
 from bot.i18n import language_of, render
-from bot.interactions import NO_MENTIONS, answer_error, is_manager, lang, reply, services
+from bot.interactions import (
+    NO_MENTIONS,
+    ManagerGroup,
+    answer_error,
+    is_manager,
+    lang,
+    reply,
+    services,
+)
 from bot.notify import send_dm
 from bot.services.deliverables import Metrics, ReminderJob, WrongState
 from bot.services.notifications import RecipientUnreachable
@@ -124,11 +132,6 @@ async def _dm(
         send=lambda: send_dm(client, user_id, content=content),
     )
     return outcome.value == "sent"
-
-
-class ManagerGroup(app_commands.Group):
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await is_manager(interaction)
 
 
 class DeliverableGroup(

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.i18n import render
-from bot.interactions import answer_error, is_manager, lang, reply, services
+from bot.interactions import ManagerGroup, answer_error, is_manager, lang, reply, services
 from bot.services.onboarding import NotACreator
 from bot.translator import text
 from cogs.onboarding import _flows
@@ -70,16 +70,13 @@ class ReasonModal(discord.ui.Modal):
 
 
 class CreatorGroup(
-    app_commands.Group,
+    ManagerGroup,
     name="creator",
     description=text("creator.description"),
     guild_only=True,
     default_permissions=discord.Permissions(manage_guild=True),
 ):
     """Manager commands for the creator lifecycle."""
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await is_manager(interaction)
 
     @app_commands.command(name="approve", description=text("creator.approve.description"))
     @app_commands.describe(member=text("creator.options.member"))

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from bot.harness import LocalDiscord
+from tests.e2e.conftest import approved_creator
 
 pytestmark = pytest.mark.timeout(60)
 BROWSER = (
@@ -31,22 +32,7 @@ async def world(discord_world: LocalDiscord) -> LocalDiscord:
             "creator_role": cast.creator_role.id,
         },
     )
-    anna = discord_world.add_member("anna")
-    it = await discord_world.emu.invoke(
-        anna.id,
-        "apply",
-        options={
-            "platform": "instagram",
-            "handle": "anna.bakes",
-            "followers": 8200,
-            "niche": "baking",
-        },
-        guild_id=cast.guild.id,
-    )
-    await it.wait_followups(1)
-    card = discord_world.emu.messages(cast.review.id)[-1]
-    click = await discord_world.emu.click(card, label="Approve", user_id=cast.manager.id)
-    await click.wait_followups(1)
+    await approved_creator(discord_world, "anna", "anna.bakes", platform="instagram")
     return discord_world
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.harness import LocalDiscord
+from tests.e2e.conftest import approved_creator
 
 pytestmark = pytest.mark.timeout(60)
 SECRET = "shpss_test_secret"
@@ -31,23 +32,7 @@ async def world(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[LocalDiscor
             cast.manager.id,
             {"review_channel": cast.review.id, "shop_url": "https://shop.example.com"},
         )
-        anna = w.add_member("anna")
-        it = await w.emu.invoke(
-            anna.id,
-            "apply",
-            options={
-                "platform": "instagram",
-                "handle": "anna.bakes",
-                "followers": 8200,
-                "niche": "baking",
-            },
-            guild_id=cast.guild.id,
-        )
-        await it.wait_followups(1)
-        click = await w.emu.click(
-            w.emu.messages(cast.review.id)[-1], label="Approve", user_id=cast.manager.id
-        )
-        await click.wait_followups(1)
+        await approved_creator(w, "anna", "anna.bakes", platform="instagram")
         yield w
 
 
