@@ -22,7 +22,11 @@ from bot.db.deliverables_repo import DeliverableRepository
 from bot.db.migrate import migrate
 from bot.db.money_repo import MoneyRepository
 from bot.db.notifications_repo import NotificationRepository
+from bot.db.payouts_repo import PayoutRepository
+from bot.db.privacy_repo import PrivacyRepository
+from bot.db.reports_repo import ReportRepository
 from bot.db.settings_repo import SettingsRepository
+from bot.db.summaries_repo import SummaryRepository
 from bot.metrics import Metrics
 from bot.schedule import Schedule
 from bot.services.campaigns import CampaignService
@@ -30,8 +34,12 @@ from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
+from bot.services.payouts import PayoutService
 from bot.services.plans import PlanService
+from bot.services.privacy import PrivacyService
+from bot.services.reports import ReportService
 from bot.services.settings import SettingsService
+from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
 from bot.web.app import create_app
 
@@ -56,6 +64,10 @@ class Services:
     plans: PlanService
     deliverables: DeliverableService
     tracking: TrackingService
+    payouts: PayoutService
+    privacy: PrivacyService
+    summaries: SummaryService
+    reports: ReportService
 
 
 async def open_services(
@@ -101,6 +113,18 @@ async def open_services(
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
+    notifications = NotificationService(db, NotificationRepository(), clock)
+    summaries = SummaryService(
+        db,
+        SummaryRepository(),
+        ReportRepository(),
+        settings,
+        notifications,
+        audit,
+        schedule,
+        clock,
+    )
+    settings.on_change(summaries.follow_settings)
     return Services(
         config=config,
         clock=clock,
@@ -109,7 +133,7 @@ async def open_services(
         schedule=schedule,
         audit=audit,
         settings=settings,
-        notifications=NotificationService(db, NotificationRepository(), clock),
+        notifications=notifications,
         onboarding=onboarding,
         campaigns=campaigns,
         conversions=conversions,
@@ -126,6 +150,18 @@ async def open_services(
             db, MoneyRepository(), CampaignRepository(), CreatorRepository(), audit, settings, clock
         ),
         tracking=TrackingService(db, ClickRepository(), clock, metrics),
+        payouts=PayoutService(db, PayoutRepository(), CreatorRepository(), audit, settings, clock),
+        privacy=PrivacyService(
+            db,
+            PrivacyRepository(),
+            CreatorRepository(),
+            PayoutRepository(),
+            audit,
+            clock,
+            config.public_url,
+        ),
+        summaries=summaries,
+        reports=ReportService(db, ReportRepository(), settings, clock),
     )
 
 

@@ -198,6 +198,12 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
     return asyncio.run(_import_orders(path, args.currency))
 
 
+def _export_payouts(args: argparse.Namespace) -> int:
+    from bot.payouts_cli import cmd_export_payouts
+
+    return cmd_export_payouts(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="creatorbot",
@@ -217,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     orders = sub.add_parser("import-orders", help="import orders from a CSV file (idempotent)")
     orders.add_argument("file", help="CSV with at least the columns order_id and amount")
     orders.add_argument("--currency", help="currency of rows without one (default EUR)")
+    payouts = sub.add_parser("export-payouts", help="freeze a payout batch; write its CSV files")
+    payouts.add_argument("--guild", type=int, help="Discord server id (needed if several)")
+    payouts.add_argument("--output-dir", default=".", help="where to write the files (default .)")
+    payouts.add_argument("--dry-run", action="store_true", help="only show who would be paid")
+    payouts.add_argument("--batch", type=int, help="write the files of this batch again")
     return parser
 
 
@@ -227,6 +238,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "export-codes": cmd_export_codes,
     "import-orders": cmd_import_orders,
+    "export-payouts": _export_payouts,
 }
 
 

@@ -8,4 +8,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.earnings",
     "cogs.conversions",
     "cogs.deliverables",
+    "cogs.payouts",
+    "cogs.privacy",
+    "cogs.summaries",
+    "cogs.reports",
 )

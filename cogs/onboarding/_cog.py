@@ -13,7 +13,7 @@ from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.i18n import render
 from bot.interactions import ManagerGroup, answer_error, is_manager, lang, reply, services
-from bot.services.onboarding import NotACreator
+from bot.services.onboarding import ApplicationNotFound, NotACreator
 from bot.translator import text
 from cogs.onboarding import _flows
 from cogs.onboarding._card import card_embed, parse_custom_id
@@ -134,7 +134,10 @@ class CreatorGroup(
         try:
             profile = await svc.onboarding.profile(member.guild.id, member.id)
         except NotACreator:
-            application = await svc.onboarding.pending_application(member.guild.id, member.id)
+            try:
+                application = await svc.onboarding.pending_application(member.guild.id, member.id)
+            except ApplicationNotFound:  # never applied, or erased their data
+                raise NotACreator() from None
             embed = card_embed(application, language, settings.timezone)
             await reply(interaction, embed=embed)
             return

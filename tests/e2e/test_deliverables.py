@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.harness import LocalDiscord
-from tests.e2e.conftest import approved_creator
+from tests.e2e._creators import approve_creator
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -29,7 +29,7 @@ async def world(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[LocalDiscor
                 "hold_days": 0,
             },
         )
-        await approved_creator(w, "anna", "anna.bakes", platform="tiktok")
+        await approve_creator(w, "anna", "anna.bakes", platform="tiktok")
         yield w
 
 

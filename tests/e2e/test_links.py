@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from bot.harness import LocalDiscord
-from tests.e2e.conftest import approved_creator
+from tests.e2e._creators import approve_creator
 
 pytestmark = pytest.mark.timeout(60)
 BROWSER = (
@@ -32,7 +32,7 @@ async def world(discord_world: LocalDiscord) -> LocalDiscord:
             "creator_role": cast.creator_role.id,
         },
     )
-    await approved_creator(discord_world, "anna", "anna.bakes", platform="instagram")
+    await approve_creator(discord_world, "anna", "anna.bakes", platform="instagram")
     return discord_world
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.harness import LocalDiscord
-from tests.e2e.conftest import approved_creator
+from tests.e2e._creators import approve_creator
 
 pytestmark = pytest.mark.timeout(60)
 SECRET = "shpss_test_secret"
@@ -32,7 +32,7 @@ async def world(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[LocalDiscor
             cast.manager.id,
             {"review_channel": cast.review.id, "shop_url": "https://shop.example.com"},
         )
-        await approved_creator(w, "anna", "anna.bakes", platform="instagram")
+        await approve_creator(w, "anna", "anna.bakes", platform="instagram")
         yield w
 
 

@@ -1,0 +1,176 @@
+"""SQL for program-wide numbers over a time range: the weekly summary and ``/report``.
+
+Every query reads index ranges (see ``bench/summary.py`` for the query plans on a program of
+10 000 creators and a million clicks). Per-creator sums over clicks and the ledger walk the
+creators in id order and read each one's range of a covering index (``clicks_creator_time``,
+``ledger_creator_balance``): ``CROSS JOIN`` keeps SQLite from taking the server-wide clicks
+index instead (a table lookup per click), and ``+c.guild_id`` keeps it from walking the
+creators in ``creators_status`` order, so rows arrive grouped and no temporary B-tree sorts
+them. All ranges are ``since <= t < until`` in epoch seconds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from bot.db.connection import Queries
+
+
+def _day_expression(column: str, days: int) -> str:
+    # The day bucket of a row is how many inner boundaries it has passed: 0 … days - 1.
+    return " + ".join(f"({column} >= ?)" for _ in range(days - 1)) or "0"
+
+
+class ReportRepository:
+    async def creators(self, q: Queries, guild_id: int) -> list[sqlite3.Row]:
+        """Every creator of the server (any status), oldest first."""
+        query = """
+            SELECT id, user_id, handle, locale, tier, status, public_earnings, approved_at
+            FROM creators WHERE guild_id = ? ORDER BY id
+        """
+        return await q.fetch_all(query, guild_id)
+
+    async def clicks_by_creator(
+        self, q: Queries, guild_id: int, since: int, until: int
+    ) -> dict[int, tuple[int, int]]:
+        """``{creator_id: (clicks, unique clicks)}`` for creators with clicks in the range."""
+        query = """
+            SELECT c.id, count(*) AS clicks, sum(k.is_unique) AS unique_clicks
+            FROM creators AS c
+            CROSS JOIN clicks AS k ON k.creator_id = c.id
+            WHERE +c.guild_id = ? AND k.clicked_at >= ? AND k.clicked_at < ?
+            GROUP BY c.id
+        """
+        rows = await q.fetch_all(query, guild_id, since, until)
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+    async def clicks_by_day(
+        self, q: Queries, guild_id: int, boundaries: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """``(clicks, unique clicks)`` per day between consecutive ``boundaries``."""
+        days = len(boundaries) - 1
+        query = f"""
+            SELECT {_day_expression("clicked_at", days)} AS day,
+                   count(*) AS clicks, sum(is_unique) AS unique_clicks
+            FROM clicks
+            WHERE guild_id = ? AND clicked_at >= ? AND clicked_at < ?
+            GROUP BY day
+        """
+        args = [*boundaries[1:-1], guild_id, boundaries[0], boundaries[-1]]
+        result = [(0, 0)] * days
+        for row in await q.fetch_all(query, *args):
+            result[row[0]] = (int(row[1]), int(row[2]))
+        return result
+
+    async def orders_by_creator(
+        self, q: Queries, guild_id: int, since: int, until: int, currency: str
+    ) -> dict[int, tuple[int, int]]:
+        """``{creator_id: (orders, net revenue)}``: active sales in the program currency."""
+        query = """
+            SELECT creator_id, count(*) AS orders, sum(net_minor - refunded_minor) AS revenue
+            FROM conversions
+            WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
+              AND kind = 'sale' AND status = 'active' AND currency = ?
+              AND creator_id IS NOT NULL
+            GROUP BY creator_id
+        """
+        rows = await q.fetch_all(query, guild_id, since, until, currency)
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+    async def orders_by_day(
+        self, q: Queries, guild_id: int, boundaries: Sequence[int], currency: str
+    ) -> list[tuple[int, int]]:
+        """``(orders, net revenue)`` per day between consecutive ``boundaries``."""
+        days = len(boundaries) - 1
+        query = f"""
+            SELECT {_day_expression("occurred_at", days)} AS day,
+                   count(*) AS orders, sum(net_minor - refunded_minor) AS revenue
+            FROM conversions
+            WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
+              AND kind = 'sale' AND status = 'active' AND currency = ?
+              AND creator_id IS NOT NULL
+            GROUP BY day
+        """
+        args = [*boundaries[1:-1], guild_id, boundaries[0], boundaries[-1], currency]
+        result = [(0, 0)] * days
+        for row in await q.fetch_all(query, *args):
+            result[row[0]] = (int(row[1]), int(row[2]))
+        return result
+
+    async def commissions_by_creator(
+        self, q: Queries, guild_id: int, since: int, until: int
+    ) -> dict[int, tuple[int, int]]:
+        """``{creator_id: (commission, deliverable fees)}`` created in the range, net of
+        reversals (a fully reversed commission counts 0)."""
+        query = """
+            SELECT creator_id,
+                   sum(CASE WHEN kind <> 'fee' THEN amount_minor - reversed_minor ELSE 0 END),
+                   sum(CASE WHEN kind = 'fee' THEN amount_minor - reversed_minor ELSE 0 END)
+            FROM commissions
+            WHERE guild_id = ? AND created_at >= ? AND created_at < ?
+            GROUP BY creator_id
+        """
+        rows = await q.fetch_all(query, guild_id, since, until)
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+    async def gifts_by_creator(
+        self, q: Queries, guild_id: int, since: int, until: int, currency: str
+    ) -> dict[int, int]:
+        """``{creator_id: cost of gifted products}`` recorded in the range."""
+        query = """
+            SELECT creator_id, sum(cost_minor) FROM gifts
+            WHERE guild_id = ? AND created_at >= ? AND created_at < ? AND currency = ?
+            GROUP BY creator_id
+        """
+        rows = await q.fetch_all(query, guild_id, since, until, currency)
+        return {r[0]: int(r[1]) for r in rows}
+
+    async def engagement_by_creator(
+        self, q: Queries, guild_id: int, since: int, until: int
+    ) -> dict[int, tuple[int, int]]:
+        """``{creator_id: (reach, likes + comments + shares)}`` of the posts handed in during
+        the range that have metrics (a reach above zero)."""
+        # A server has thousands of deliverables, not millions: its range of the due index
+        # is read whole and filtered on the submission time.
+        query = """
+            SELECT creator_id, sum(reach),
+                   sum(coalesce(likes, 0) + coalesce(comments, 0) + coalesce(shares, 0))
+            FROM deliverables
+            WHERE guild_id = ? AND submitted_at >= ? AND submitted_at < ? AND reach > 0
+              AND status IN ('submitted', 'approved')
+            GROUP BY creator_id
+        """
+        rows = await q.fetch_all(query, guild_id, since, until)
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+    async def balances_by_creator(self, q: Queries, guild_id: int) -> dict[int, dict[str, int]]:
+        """``{creator_id: {bucket: balance}}`` from the ledger, for every creator with entries."""
+        query = """
+            SELECT c.id, l.bucket, sum(l.amount_minor)
+            FROM creators AS c
+            CROSS JOIN ledger_entries AS l ON l.creator_id = c.id
+            WHERE +c.guild_id = ?
+            GROUP BY c.id, l.bucket
+        """
+        balances: dict[int, dict[str, int]] = {}
+        for row in await q.fetch_all(query, guild_id):
+            balances.setdefault(row[0], {})[row[1]] = int(row[2])
+        return balances
+
+    async def deliverables_due(
+        self, q: Queries, guild_id: int, since: int, until: int, limit: int
+    ) -> tuple[list[sqlite3.Row], int]:
+        """Deliverables still owed (planned, or rejected and to be redone) that fall due in
+        the range, soonest first (at most ``limit``), and how many there are in all."""
+        query = """
+            SELECT d.id, d.creator_id, c.user_id, c.handle, d.platform, d.kind, d.due_at,
+                   count(*) OVER () AS total
+            FROM deliverables AS d JOIN creators AS c ON c.id = d.creator_id
+            WHERE d.guild_id = ? AND d.due_at >= ? AND d.due_at < ?
+              AND d.status IN ('planned', 'rejected')
+            ORDER BY d.due_at, d.id
+            LIMIT ?
+        """
+        rows = await q.fetch_all(query, guild_id, since, until, limit)
+        return rows, int(rows[0]["total"]) if rows else 0

@@ -1,0 +1,308 @@
+"""Use case: ``/report`` — program analytics by creator and by tier, with a CSV export.
+
+Cost of a creator = commissions earned on orders and leads (net of reversals) + fixed
+deliverable fees (commissions of kind ``fee``) + gifted products (``gifts``), all recorded in
+the period. Engagement comes from the metrics of the posts handed in during the period
+(submitted or approved deliverables) and is compared with the tier's benchmark. Money stays
+in integer minor units until rendered.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
+
+from bot.clock import Clock, to_epoch
+from bot.db.connection import Database
+from bot.db.reports_repo import ReportRepository
+from bot.domain.performance import Performance, engagement_vs_benchmark
+from bot.domain.tiers import BENCHMARK_BP, Tier
+from bot.services.conversions import period_start
+from bot.services.settings import SettingsService
+
+PERIODS = ("week", "month", "all")
+
+
+@dataclass(frozen=True)
+class CreatorReport:
+    """One creator's line of the report."""
+
+    creator_id: int
+    user_id: int | None
+    handle: str | None
+    tier: Tier
+    status: str
+    performance: Performance
+
+    @property
+    def engagement_vs_benchmark(self) -> int | None:
+        """Engagement as a percentage of the tier benchmark (100 = on the benchmark)."""
+        return engagement_vs_benchmark(self.performance.engagement_bp, self.tier)
+
+
+@dataclass(frozen=True)
+class TierReport:
+    """The sum of the creators of one tier."""
+
+    tier: Tier
+    creators: int
+    performance: Performance
+
+    @property
+    def benchmark_bp(self) -> int:
+        return BENCHMARK_BP[self.tier]
+
+    @property
+    def engagement_vs_benchmark(self) -> int | None:
+        return engagement_vs_benchmark(self.performance.engagement_bp, self.tier)
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    guild_id: int
+    period: str
+    since: datetime | None
+    until: datetime
+    currency: str
+    timezone: str
+    creators: tuple[CreatorReport, ...]
+    tiers: tuple[TierReport, ...]
+    total: Performance
+
+
+async def performance_by_creator(
+    db: Database,
+    repo: ReportRepository,
+    guild_id: int,
+    since: int,
+    until: int,
+    currency: str,
+    *,
+    costs: bool,
+) -> dict[int, Performance]:
+    """Each creator's numbers in ``[since, until)``; with ``costs`` also gifts and engagement.
+
+    Only creators with something in the range have an entry.
+    """
+    clicks = await repo.clicks_by_creator(db, guild_id, since, until)
+    orders = await repo.orders_by_creator(db, guild_id, since, until, currency)
+    commissions = await repo.commissions_by_creator(db, guild_id, since, until)
+    gifts = await repo.gifts_by_creator(db, guild_id, since, until, currency) if costs else {}
+    engagement = await repo.engagement_by_creator(db, guild_id, since, until) if costs else {}
+    result: dict[int, Performance] = {}
+    for creator_id in (
+        clicks.keys() | orders.keys() | commissions.keys() | gifts.keys() | (engagement.keys())
+    ):
+        click_count, unique = clicks.get(creator_id, (0, 0))
+        order_count, revenue = orders.get(creator_id, (0, 0))
+        commission, fee = commissions.get(creator_id, (0, 0))
+        reach, interactions = engagement.get(creator_id, (0, 0))
+        result[creator_id] = Performance(
+            clicks=click_count,
+            unique_clicks=unique,
+            orders=order_count,
+            revenue_minor=revenue,
+            commission_minor=commission,
+            fee_minor=fee,
+            gift_minor=gifts.get(creator_id, 0),
+            reach=reach,
+            interactions=interactions,
+        )
+    return result
+
+
+class ReportService:
+    def __init__(
+        self, db: Database, repo: ReportRepository, settings: SettingsService, clock: Clock
+    ) -> None:
+        self._db = db
+        self._repo = repo
+        self._settings = settings
+        self._clock = clock
+
+    async def report(self, guild_id: int, period: str = "month") -> ProgramReport:
+        """The report for ``week`` (since Monday), ``month`` (since the 1st) or ``all``, in
+        the server's timezone, up to now."""
+        if period not in PERIODS:
+            raise ValueError(f"unknown period {period!r}")
+        settings = await self._settings.get(guild_id)
+        now = self._clock.now()
+        since = period_start(period, now, settings)
+        until = now + timedelta(seconds=1)  # up to and including the current second
+        numbers = await performance_by_creator(
+            self._db,
+            self._repo,
+            guild_id,
+            to_epoch(since) if since else 0,
+            to_epoch(until),
+            settings.currency,
+            costs=True,
+        )
+        creators: list[CreatorReport] = []
+        for row in await self._repo.creators(self._db, guild_id):
+            performance = numbers.get(row["id"])
+            if performance is None and row["status"] != "active":
+                continue  # a paused or removed creator with nothing in the period
+            creators.append(
+                CreatorReport(
+                    creator_id=row["id"],
+                    user_id=row["user_id"],
+                    handle=row["handle"],
+                    tier=Tier(row["tier"]),
+                    status=row["status"],
+                    performance=performance or Performance(),
+                )
+            )
+        creators.sort(
+            key=lambda c: (-c.performance.revenue_minor, -c.performance.orders, c.creator_id)
+        )
+        tiers = tuple(
+            TierReport(
+                tier=tier,
+                creators=sum(1 for c in creators if c.tier is tier),
+                performance=Performance.total(c.performance for c in creators if c.tier is tier),
+            )
+            for tier in Tier
+        )
+        return ProgramReport(
+            guild_id=guild_id,
+            period=period,
+            since=since,
+            until=now,
+            currency=settings.currency,
+            timezone=settings.timezone,
+            creators=tuple(creators),
+            tiers=tiers,
+            total=Performance.total(t.performance for t in tiers),
+        )
+
+
+# --- the CSV export ----------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "row",
+    "creator_id",
+    "discord_user_id",
+    "handle",
+    "tier",
+    "status",
+    "creators",
+    "clicks",
+    "unique_clicks",
+    "orders",
+    "net_revenue",
+    "conversion_rate_pct",
+    "epc",
+    "average_order_value",
+    "commissions",
+    "deliverable_fees",
+    "gift_costs",
+    "cost",
+    "cpa",
+    "roi_pct",
+    "reach",
+    "interactions",
+    "engagement_rate_pct",
+    "tier_benchmark_pct",
+    "engagement_vs_benchmark_pct",
+    "currency",
+)
+
+
+def _amount(minor: int | None, digits: int) -> str:
+    return "" if minor is None else f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+
+
+def _text(value: str | None) -> str:
+    # A handle such as "=HYPERLINK(…)" must stay text when the file is opened in a spreadsheet.
+    text = value or ""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _percent(basis_points: int | None) -> str:
+    return "" if basis_points is None else f"{Decimal(basis_points).scaleb(-2):.2f}"
+
+
+def _csv_numbers(p: Performance, digits: int) -> list[str | int]:
+    return [
+        p.clicks,
+        p.unique_clicks,
+        p.orders,
+        _amount(p.revenue_minor, digits),
+        _percent(p.conversion_rate_bp),
+        _amount(p.epc_minor, digits),
+        _amount(p.aov_minor, digits),
+        _amount(p.commission_minor, digits),
+        _amount(p.fee_minor, digits),
+        _amount(p.gift_minor, digits),
+        _amount(p.cost_minor, digits),
+        _amount(p.cpa_minor, digits),
+        _percent(p.roi_bp),
+        p.reach,
+        p.interactions,
+        _percent(p.engagement_bp),
+    ]
+
+
+def report_csv(report: ProgramReport) -> bytes:
+    """Every creator row, then one row per tier and the program total (UTF-8, with header).
+
+    Amounts are decimals in the program currency (``12.50``), rates are percentages.
+    """
+    digits = get_currency_precision(report.currency)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in report.creators:
+        writer.writerow(
+            [
+                "creator",
+                c.creator_id,
+                c.user_id or "",
+                _text(c.handle),
+                c.tier.value,
+                c.status,
+                1,
+                *_csv_numbers(c.performance, digits),
+                _percent(BENCHMARK_BP[c.tier]),
+                "" if c.engagement_vs_benchmark is None else c.engagement_vs_benchmark,
+                report.currency,
+            ]
+        )
+    for t in report.tiers:
+        writer.writerow(
+            [
+                "tier",
+                "",
+                "",
+                "",
+                t.tier.value,
+                "",
+                t.creators,
+                *_csv_numbers(t.performance, digits),
+                _percent(t.benchmark_bp),
+                "" if t.engagement_vs_benchmark is None else t.engagement_vs_benchmark,
+                report.currency,
+            ]
+        )
+    writer.writerow(
+        [
+            "program",
+            "",
+            "",
+            "",
+            "",
+            "",
+            len(report.creators),
+            *_csv_numbers(report.total, digits),
+            "",
+            "",
+            report.currency,
+        ]
+    )
+    return buffer.getvalue().encode("utf-8")
