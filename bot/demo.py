@@ -16,9 +16,10 @@ import secrets
 import shutil
 import tempfile
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -265,7 +266,46 @@ async def play(world: LocalDiscord) -> None:
     await it.wait_response()
     show.shows("anna (only you can see this)", it)
 
-    show.heading("7. The manager looks a creator up")
+    show.heading("7. The weekly summary")
+    show.said(manager, "/summary post")
+    it = await emu.invoke(cast.manager.id, "summary post", guild_id=guild)
+    await it.wait_response()
+    if it.response_type == 5:
+        await it.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(it))
+    show.shows("#announcements", emu.messages(cast.announcements.id)[-1])
+    show.shows("DM to anna", emu.dms(anna.id)[-1])
+
+    show.heading("8. A deliverable, and the reminder that chases it")
+    due = (datetime.now(UTC) + timedelta(minutes=90)).astimezone(ZoneInfo("Europe/Amsterdam"))
+    due_text = due.strftime("%Y-%m-%d %H:%M")
+    show.said(
+        manager,
+        f"/deliverable add member:@anna platform:Instagram kind:Reel due:{due_text} fee:150",
+    )
+    it = await emu.invoke(
+        cast.manager.id,
+        "deliverable add",
+        options={
+            "member": anna.id,
+            "platform": "instagram",
+            "kind": "reel",
+            "due": due_text,
+            "fee": "150",
+        },
+        guild_id=guild,
+    )
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", it)
+    before = len(emu.dms(anna.id))
+    for _ in range(100):  # the sweep runs every second in the demo
+        if len(emu.dms(anna.id)) > before:
+            break
+        await asyncio.sleep(0.1)
+    show.note("the reminder sweep runs (every CREATORBOT_SWEEP_SECONDS; 1 s in this demo)")
+    show.shows("DM to anna", emu.dms(anna.id)[-1])
+
+    show.heading("9. The manager looks a creator up")
     show.said(manager, "/creator info member:@anna")
     it = await emu.invoke(
         cast.manager.id, "creator info", options={"member": anna.id}, guild_id=guild
@@ -281,7 +321,9 @@ async def play(world: LocalDiscord) -> None:
 async def run_demo(verbose: bool = False) -> int:
     folder = Path(tempfile.mkdtemp(prefix="creatorbot-demo-"))
     try:
-        async with LocalDiscord(folder / "demo.db", CREATORBOT_SHOPIFY_SECRET=SHOP_SECRET) as world:
+        async with LocalDiscord(
+            folder / "demo.db", CREATORBOT_SHOPIFY_SECRET=SHOP_SECRET, CREATORBOT_SWEEP_SECONDS=1
+        ) as world:
             print("creatorbot demo: the real bot against a local Discord emulator")
             print("(no token, no network; a temporary database that is deleted afterwards)")
             await play(world)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
-    """The transcript shows setup, application, approval, click, order and earnings."""
+    """The transcript shows setup, apply, approve, click, order, stats, summary and a reminder."""
     assert await run_demo() == 0
     out = capsys.readouterr().out
     for expected in (
@@ -22,6 +22,8 @@ async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
         "**Clicks:** 2 (1 unique)",
         "**Orders:** 1",
         "**Pending** (in the hold period): €6.38",
+        "📎 summary.png",
+        "⏳ Reminder: your Instagram reel (#1) is due",
         "Demo finished",
     ):
         assert expected in out, expected
