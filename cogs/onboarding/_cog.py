@@ -152,12 +152,18 @@ class CreatorGroup(
                     (link.campaign_name, link.url(svc.config.public_url)) for link in profile.links
                 ],
                 timezone=settings.timezone,
-                clicks=await svc.tracking.counts(
-                    # up to and including the current second
+                stats=await svc.conversions.stats(
+                    member.guild.id,
                     profile.creator.id,
-                    profile.creator.approved_at,
-                    svc.clock.now() + timedelta(seconds=1),
+                    None,
+                    await svc.tracking.counts(
+                        # up to and including the current second
+                        profile.creator.id,
+                        profile.creator.approved_at,
+                        svc.clock.now() + timedelta(seconds=1),
+                    ),
                 ),
+                balances=await svc.conversions.balances(member.guild.id, profile.creator.id),
             ),
             colour=discord.Colour.blurple(),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -24,7 +25,10 @@ SECRET = "shpss_test_secret"
 async def world(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[LocalDiscord]:
     """A program with shop webhooks on and one approved creator, anna (code ANNABAKES15)."""
     async with LocalDiscord(
-        tmp_path / "money.db", clock=clock, CREATORBOT_SHOPIFY_SECRET=SECRET
+        tmp_path / "money.db",
+        clock=clock,
+        CREATORBOT_SHOPIFY_SECRET=SECRET,
+        CREATORBOT_SWEEP_SECONDS=1,
     ) as w:
         cast = w.cast
         await w.services.settings.update(
@@ -110,3 +114,40 @@ async def test_order_shows_in_stats_and_refund_in_earnings(world: LocalDiscord) 
     assert "**Pending** (in the hold period): €4.00" in earnings
     stats = await _command(world, anna, "stats")
     assert "**Net revenue:** €40.00" in stats and "reversed (refunds): €4.00" in stats
+
+
+async def test_first_sale_dm_once_for_a_burst(world: LocalDiscord, clock: FrozenClock) -> None:
+    """Three quick orders bring one "first sale" DM, after a quiet moment, and never again."""
+    anna = world.cast.members["anna"]
+    for n in range(3):
+        order = {**ORDER, "id": ORDER["id"] + n}
+        assert await _shopify(world, "orders/create", order) == 200
+    welcome_only = len(world.emu.dms(anna.id))
+    await asyncio.sleep(1.5)  # sweeps run, but the burst is still within its quiet period
+    assert len(world.emu.dms(anna.id)) == welcome_only
+    clock.advance(seconds=31)
+    for _ in range(50):
+        if len(world.emu.dms(anna.id)) > welcome_only:
+            break
+        await asyncio.sleep(0.1)
+    dms = world.emu.dms(anna.id)
+    assert len(dms) == welcome_only + 1
+    assert "first sale" in dms[-1].content and "3 orders" in dms[-1].content
+    await asyncio.sleep(1.5)
+    assert len(world.emu.dms(anna.id)) == welcome_only + 1
+
+
+async def test_creator_info_shows_totals(world: LocalDiscord) -> None:
+    """/creator info shows orders, revenue and the balance so far."""
+    anna = world.cast.members["anna"]
+    await _shopify(world, "orders/create", ORDER)
+    it = await world.emu.invoke(
+        world.cast.manager.id,
+        "creator info",
+        options={"member": anna.id},
+        guild_id=world.cast.guild.id,
+    )
+    await it.wait_response()
+    description = it.embeds[0]["description"]
+    assert "**Orders:** 1 · **Net revenue:** €80.00 · **Earned:** €8.00" in description
+    assert "**Balance:** €8.00 pending" in description
