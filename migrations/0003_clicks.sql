@@ -7,13 +7,15 @@
 -- visitor_hash is a keyed hash of IP and user agent under that day's salt; the raw IP is
 -- never stored. is_unique marks the first click of a visitor on a link in a one-hour window.
 -- guild_id, creator_id and campaign_id are copied from the link so weekly stats over millions
--- of clicks read one index range without a join.
+-- of clicks read one index range without a join. No FOREIGN KEY clauses on purpose: this is
+-- an append-only log written in batches, the ids come from rows just read, and an FK check
+-- costs three lookups per click and would fail a whole batch over one link deleted meanwhile.
 CREATE TABLE clicks (
     id            INTEGER PRIMARY KEY,
     guild_id      INTEGER NOT NULL,
-    link_id       INTEGER NOT NULL REFERENCES links (id),
-    creator_id    INTEGER NOT NULL REFERENCES creators (id),
-    campaign_id   INTEGER NOT NULL REFERENCES campaigns (id),
+    link_id       INTEGER NOT NULL,   -- links.id
+    creator_id    INTEGER NOT NULL,   -- creators.id
+    campaign_id   INTEGER NOT NULL,   -- campaigns.id
     click_id      TEXT    NOT NULL UNIQUE,   -- the cb_click value handed to the shop
     visitor_hash  TEXT    NOT NULL,
     is_unique     INTEGER NOT NULL CHECK (is_unique IN (0, 1)),

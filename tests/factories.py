@@ -1,4 +1,5 @@
-"""Plain-SQL seeding of creators, campaigns and links for tests and benchmarks."""
+"""Plain-SQL seeding of creators, campaigns and links, and user agents as browsers and
+link-preview bots send them; for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,42 @@ from bot.db.connection import Database
 
 _numbers = itertools.count(1)
 SEEDED_AT = 1_795_000_000  # 2026-11-18, before the tests' frozen "now"
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+IPHONE_INSTAGRAM = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 Instagram 330.0.0.0"
+)
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+# Link-preview and crawler user agents as the services send them.
+BOT_AGENTS = {
+    "Discordbot": "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "Twitterbot": "Twitterbot/1.0",
+    "facebookexternalhit": (
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
+    ),
+    "Slackbot-LinkExpanding": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "TelegramBot": "TelegramBot (like TwitterBot)",
+    "WhatsApp": "WhatsApp/2.23.20.0 A",
+    "LinkedInBot": (
+        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
+    ),
+    "Applebot": (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)"
+    ),
+    "meta-externalagent": "meta-externalagent/1.1",
+    "meta-externalagent (full)": (
+        "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)"
+    ),
+    "Bluesky": "Mozilla/5.0 (compatible; Bluesky Cardyb/1.1; +mailto:support@bsky.app)",
+    "Googlebot": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "curl": "curl/8.5.0",
+}
 
 
 async def seed_link(

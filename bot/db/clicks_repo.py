@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 
@@ -32,9 +33,6 @@ _LINK_TARGET = """
     JOIN campaigns AS c ON c.id = l.campaign_id
     JOIN creators AS r ON r.id = l.creator_id
 """
-# Rows per multi-row INSERT: one statement step per chunk instead of one per row, and at most
-# 640 parameters (SQLite's historical limit is 999). Fixed sizes keep the statements cached.
-_CHUNKS = (64, 16, 4, 1)
 
 
 def _target(row: sqlite3.Row) -> LinkTarget:
@@ -48,14 +46,6 @@ def _target(row: sqlite3.Row) -> LinkTarget:
         campaign_slug=row["campaign_slug"],
         countable=row["status"] == "active" and bool(row["campaign_active"]),
     )
-
-
-def _insert_query(rows: int) -> str:
-    marks = "(" + ", ".join("?" * len(CLICK_COLUMNS)) + ")"
-    return f"INSERT INTO clicks ({', '.join(CLICK_COLUMNS)}) VALUES {', '.join([marks] * rows)}"
-
-
-_INSERTS = {size: _insert_query(size) for size in _CHUNKS}
 
 
 class ClickRepository:
@@ -74,14 +64,16 @@ class ClickRepository:
         return [(row["slug"], _target(row)) for row in rows]
 
     async def insert_clicks(self, tx: Transaction, rows: Sequence[Sequence[object]]) -> None:
-        """Insert a batch of :data:`ClickRow` tuples with a few multi-row INSERTs."""
-        start = 0
-        for size in _CHUNKS:
-            query = _INSERTS[size]
-            while len(rows) - start >= size:
-                chunk = rows[start : start + size]
-                await tx.execute(query, *[value for row in chunk for value in row])
-                start += size
+        """Insert a batch of :data:`ClickRow` tuples in ONE statement.
+
+        The batch travels as a single JSON parameter and ``json_each`` unpacks it inside
+        SQLite: one trip to the database thread and one step, where ``executemany`` would
+        step (and hand the GIL back and forth with the event loop) once per row.
+        """
+        columns = ", ".join(CLICK_COLUMNS)
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(CLICK_COLUMNS)))
+        query = f"INSERT INTO clicks ({columns}) SELECT {values} FROM json_each(?)"
+        await tx.execute(query, json.dumps(rows, separators=(",", ":")))
 
     async def counts(self, q: Queries, creator_id: int, since: int, until: int) -> tuple[int, int]:
         """A creator's (clicks, unique clicks) with ``since <= clicked_at < until`` (epoch s)."""

@@ -18,7 +18,6 @@ import ipaddress
 import os
 import re
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ _SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Preview fetchers that crawlerdetect (0.4) does not know by name; each is tested.
 _EXTRA_BOTS = re.compile(r"meta-externalagent|Cardyb", re.IGNORECASE)
 _UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f]")
+_HOST = re.compile(r"[a-z0-9._:\[\]-]{1,253}")
 _IP_LITERAL = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 _FALSE_VALUES = frozenset({"0", "false", "no", "off"})
 
@@ -229,7 +229,8 @@ def resolve_link(target: LinkTarget) -> ResolvedLink:
 
 
 def referrer_host(referer: str | None) -> str | None:
-    """Only the host of a ``Referer`` header (never its path or query), lower case."""
+    """Only the host of a ``Referer`` header (never its path or query): lower case ASCII,
+    internationalised names in punycode, anything stranger ``None``."""
     if not referer:
         return None
     try:
@@ -238,7 +239,12 @@ def referrer_host(referer: str | None) -> str | None:
         return None
     if not host:
         return None
-    return host[:253]
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return host if _HOST.fullmatch(host) else None
 
 
 def country_code(*candidates: str | None) -> str | None:
@@ -351,12 +357,12 @@ class UniqueWindows:
     """
 
     def __init__(
-        self, window_seconds: int = UNIQUE_WINDOW_SECONDS, max_entries: int = 200_000
+        self, window_seconds: int = UNIQUE_WINDOW_SECONDS, max_entries: int = 100_000
     ) -> None:
         self.window_seconds = window_seconds
         self.max_entries = max_entries
         # Insertion order is window-start order, so expired entries sit at the front.
-        self._starts: OrderedDict[tuple[str, int], int] = OrderedDict()
+        self._starts: dict[tuple[str, int], int] = {}
 
     def __len__(self) -> int:
         return len(self._starts)

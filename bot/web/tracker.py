@@ -5,15 +5,19 @@ service's cache (a miss reads the database once), the click is decided in memory
 and the answer is a plain 302 ``web.Response``.
 
 Client IP: the TCP peer address; when the peer is a loopback or private address (our own
-reverse proxy, e.g. nginx or Caddy on the same host or network) the first ``X-Forwarded-For``
-entry instead. The IP is only ever hashed, never stored or logged — run the tracker without an
-access log (the runtime does), as an access log would write the peer address.
+reverse proxy, e.g. nginx or Caddy on the same host or network: 127/8, 10/8, 172.16/12,
+192.168/16, ::1, fc00::/7) the first ``X-Forwarded-For`` entry instead. Configure that proxy to
+*replace* the header with the address it sees (nginx: ``proxy_set_header X-Forwarded-For
+$remote_addr;``), because a first entry the visitor wrote themselves would let one visitor pose
+as many. Headers from public peers are ignored. The IP is only ever hashed, never stored or
+logged — run the tracker without an access log (the runtime does), as an access log would
+write the peer address.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
@@ -40,7 +44,7 @@ def accept_language(header: str | None) -> str:
     best, best_q = DEFAULT_LANGUAGE, -1.0
     for item in header.split(","):
         tag, _, params = item.strip().partition(";")
-        lang = tag.strip().lower()[:2]
+        lang = tag.strip().lower().partition("-")[0]
         if lang not in LANGUAGES:
             continue
         q = 1.0
@@ -81,7 +85,7 @@ async def redirect(request: web.Request) -> web.Response:
     tracking = request.app[TRACKING]
     slug = request.match_info["slug"]
     now = tracking.now()
-    link = tracking.cached(slug, now)
+    link = tracking.links.get(slug, now)
     if link is Missing.MISSING:
         link = await tracking.resolve(slug, now)
     if link is None:
@@ -94,10 +98,10 @@ async def redirect(request: web.Request) -> web.Response:
 
     headers = request.headers
     query_string = request.query_string
+    forwarded: Sequence[tuple[str, str]] = ()
+    notrack = False
     if query_string:
         forwarded, notrack = visitor_query(query_string)
-    else:
-        forwarded, notrack = [], False
     user_agent = headers.get("User-Agent")
     outcome = classify(
         head=request.method == "HEAD",

@@ -23,42 +23,7 @@ from bot.domain.clicks import (
     visitor_hash,
     visitor_query,
 )
-
-CHROME = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36"
-)
-IPHONE_INSTAGRAM = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Mobile/15E148 Instagram 330.0.0.0"
-)
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
-
-# Link-preview and crawler user agents as the services send them.
-BOT_AGENTS = {
-    "Discordbot": "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
-    "Twitterbot": "Twitterbot/1.0",
-    "facebookexternalhit": (
-        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"
-    ),
-    "Slackbot-LinkExpanding": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-    "TelegramBot": "TelegramBot (like TwitterBot)",
-    "WhatsApp": "WhatsApp/2.23.20.0 A",
-    "LinkedInBot": (
-        "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
-    ),
-    "Applebot": (
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like "
-        "Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)"
-    ),
-    "meta-externalagent": "meta-externalagent/1.1",
-    "meta-externalagent (full)": (
-        "meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)"
-    ),
-    "Bluesky": "Mozilla/5.0 (compatible; Bluesky Cardyb/1.1; +mailto:support@bsky.app)",
-    "Googlebot": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "curl": "curl/8.5.0",
-}
+from tests.factories import BOT_AGENTS, CHROME, FIREFOX, IPHONE_INSTAGRAM
 
 
 @pytest.mark.parametrize("user_agent", BOT_AGENTS.values(), ids=BOT_AGENTS.keys())
@@ -220,6 +185,9 @@ def test_referrer_keeps_only_the_host() -> None:
     assert referrer_host("not a url") is None
     assert referrer_host(None) is None
     assert referrer_host("http://[bad") is None
+    assert referrer_host("https://bücher.example/x") == "xn--bcher-kva.example"
+    assert referrer_host("https://a\udcff.example/") is None
+    assert referrer_host("https://a%20b.example/") is None
 
 
 def test_country_from_proxy_headers() -> None:

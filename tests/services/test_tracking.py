@@ -14,8 +14,7 @@ from bot.app import Services
 from bot.clock import FrozenClock
 from bot.db.clicks_repo import ClickRepository
 from bot.services.tracking import TrackingService
-from tests.domain.test_clicks import CHROME
-from tests.factories import seed_link
+from tests.factories import CHROME, seed_link
 
 IP = "203.0.113.77"
 
@@ -207,3 +206,30 @@ async def test_unknown_slug_is_remembered_briefly(
     assert await tracking.resolve("later1") is None
     clock.advance(seconds=5)
     assert await tracking.resolve("later1") is not None
+
+
+async def test_counts_per_link(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """A link's clicks exclude the same creator's other links."""
+    shop = await seed_link(services.db)
+    async with services.db.transaction() as tx:
+        second = await tx.insert(
+            "INSERT INTO campaigns (guild_id, name, slug, destination_url, created_at)"
+            " VALUES (1, 'Summer', 'summer', 'https://shop.example/s', 0)"
+        )
+        await tx.insert(
+            "INSERT INTO links (guild_id, creator_id, campaign_id, slug, created_at)"
+            " VALUES (1, ?, ?, 'summer1', 0)",
+            shop["creator_id"],
+            second,
+        )
+    start = clock.now()
+    await _click(tracking, shop["slug"])
+    await _click(tracking, "summer1")
+    await _click(tracking, "summer1", ip="198.51.100.1")
+    await tracking.flush()
+    repo = ClickRepository()
+    since, until = int(start.timestamp()), int(start.timestamp()) + 60
+    assert await repo.link_counts(services.db, shop["link_id"], since, until) == (1, 1)
+    assert await repo.counts(services.db, shop["creator_id"], since, until) == (3, 3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,8 +12,7 @@ from bot.app import Services
 from bot.db.clicks_repo import ClickRepository
 from bot.services.tracking import TrackingService
 from bot.web.app import create_app
-from tests.domain.test_clicks import BOT_AGENTS, CHROME
-from tests.factories import seed_link
+from tests.factories import BOT_AGENTS, CHROME, seed_link
 
 BROWSER = {"User-Agent": CHROME}
 
@@ -28,6 +28,17 @@ async def _get(client: Any, path: str, **headers: str) -> Any:
 async def _clicks(services: Services) -> list[Any]:
     await services.tracking.flush()
     return await services.db.fetch_all("SELECT * FROM clicks ORDER BY id")
+
+
+async def _metrics_showing(client: Any, *lines: str) -> str:
+    """/metrics once it shows every line (redirects are published within half a second)."""
+    body = ""
+    for _ in range(60):
+        body = await (await client.get("/metrics")).text()
+        if all(line in body for line in lines):
+            break
+        await asyncio.sleep(0.05)
+    return body
 
 
 def _query(location: str) -> dict[str, list[str]]:
@@ -230,14 +241,17 @@ async def test_metrics_show_redirects_and_clicks(services: Services, aiohttp_cli
     await _get(client, f"/r/{link['slug']}")
     await _get(client, f"/r/{link['slug']}", **{"User-Agent": BOT_AGENTS["Discordbot"]})
     await _get(client, "/r/nosuchlink")
-    body = await (await client.get("/metrics")).text()
-    assert 'creatorbot_redirects_total{result="counted"} 1.0' in body
-    assert 'creatorbot_redirects_total{result="bot"} 1.0' in body
-    assert 'creatorbot_redirects_total{result="not_found"} 1.0' in body
-    assert "creatorbot_clicks_counted_total 1.0" in body
-    assert "creatorbot_clicks_bot_total 1.0" in body
-    assert "creatorbot_click_queue_depth" in body
-    assert "creatorbot_clicks_dropped_total 0.0" in body
+    expected = [
+        'creatorbot_redirects_total{result="counted"} 1.0',
+        'creatorbot_redirects_total{result="bot"} 1.0',
+        'creatorbot_redirects_total{result="not_found"} 1.0',
+        "creatorbot_clicks_counted_total 1.0",
+        "creatorbot_clicks_bot_total 1.0",
+        "creatorbot_clicks_dropped_total 0.0",
+        "creatorbot_click_queue_depth",
+    ]
+    body = await _metrics_showing(client, *expected)
+    assert [line for line in expected if line not in body] == []
 
 
 async def test_full_queue_still_redirects(services: Services, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
@@ -252,9 +266,12 @@ async def test_full_queue_still_redirects(services: Services, aiohttp_client) ->
     assert [r.status for r in responses] == [302] * 8
     without_id = sum("cb_click" not in _query(r.headers["Location"]) for r in responses)
     assert without_id >= 1
-    body = await (await client.get("/metrics")).text()
-    assert f"creatorbot_clicks_dropped_total {float(without_id)}" in body
-    assert 'creatorbot_redirects_total{result="dropped"}' in body
+    dropped = [
+        f"creatorbot_clicks_dropped_total {float(without_id)}",
+        f'creatorbot_redirects_total{{result="dropped"}} {float(without_id)}',
+    ]
+    body = await _metrics_showing(client, *dropped)
+    assert [line for line in dropped if line not in body] == []
     services.tracking.writer.resume()
     assert len(await _clicks(services)) == 8 - without_id
 
