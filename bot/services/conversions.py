@@ -121,6 +121,7 @@ class ConversionService:
         self._audit = audit
         self._settings = settings
         self._clock = clock
+        self._default_plans: dict[int, int] = {}
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -265,9 +266,13 @@ class ConversionService:
                 plan = await self._money.plan(tx, plan_id)
                 if plan is not None:
                     return plan
-        default_id = await self._campaigns.ensure_default_plan(
-            tx, guild_id, to_epoch(self._clock.now())
-        )
+        default_id = self._default_plans.get(guild_id)
+        if default_id is None:
+            default_id = await self._campaigns.ensure_default_plan(
+                tx, guild_id, to_epoch(self._clock.now())
+            )
+            # Safe to keep: a default plan is never deleted; its rate follows /setup.
+            self._default_plans[guild_id] = default_id
         plan = await self._money.plan(tx, default_id)
         assert plan is not None
         return plan

@@ -51,8 +51,18 @@ async def accrue(
         created_at=now,
         updated_at=now,
     )
-    commission = await money.commission(tx, commission_id)
-    assert commission is not None
+    commission = CommissionRow(
+        id=commission_id,
+        guild_id=guild_id,
+        creator_id=creator_id,
+        conversion_id=conversion_id,
+        currency=currency,
+        amount_minor=amount,
+        reversed_minor=0,
+        state=state,
+        hold_reason=hold_reason,
+        approve_after=approve_after,
+    )
     await money.post(
         tx,
         commission,
