@@ -159,6 +159,35 @@ class CreatorTree(app_commands.CommandTree):
         self.client.dispatch("app_command_failed", interaction)
 
 
+class TextModal(discord.ui.Modal):
+    """A one-field modal (a reason, a question): subclasses implement :meth:`on_text`.
+
+    The submit is deferred ephemerally first, so the work may take longer than Discord's
+    three seconds; errors go through :func:`answer_error`.
+    """
+
+    def __init__(self, *, title: str, label: str, custom_id: str) -> None:
+        super().__init__(title=title, custom_id=custom_id, timeout=900)
+        self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
+            label=label,
+            style=discord.TextStyle.paragraph,
+            custom_id="text",
+            min_length=3,
+            max_length=500,
+        )
+        self.add_item(self.text)
+
+    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
+        raise NotImplementedError
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.on_text(interaction, self.text.value)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await answer_error(interaction, error, f"modal {self.custom_id}")
+
+
 class ManagedView(discord.ui.View):
     """Base view whose errors go through :func:`answer_error`."""
 

@@ -15,6 +15,7 @@ from bot.i18n import language_of, render
 from bot.interactions import (
     NO_MENTIONS,
     ManagerGroup,
+    TextModal,
     answer_error,
     is_manager,
     lang,
@@ -66,29 +67,22 @@ async def post_card(client: discord.Client, svc: Services, item) -> None:  # typ
         log.warning("could not post the card of deliverable %s: %s", item.id, exc.status)
 
 
-class RejectModal(discord.ui.Modal):
+class RejectModal(TextModal):
+    """Asks a manager what must change in a submitted post."""
+
     def __init__(self, deliverable_id: int, language: str) -> None:
         super().__init__(
             title=render("deliverables.reject_modal_title", language),
+            label=render("deliverables.reject_modal_label", language),
             custom_id=f"cb:dlv-modal:{deliverable_id}",
-            timeout=900,
         )
         self.deliverable_id = deliverable_id
-        self.reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
-            label=render("deliverables.reject_modal_label", language),
-            style=discord.TextStyle.paragraph,
-            custom_id="text",
-            min_length=3,
-            max_length=500,
-        )
-        self.add_item(self.reason)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
         svc = services(interaction)
         assert interaction.guild_id is not None
         item = await svc.deliverables.reject(
-            interaction.guild_id, interaction.user.id, self.deliverable_id, self.reason.value
+            interaction.guild_id, interaction.user.id, self.deliverable_id, text
         )
         await post_card(interaction.client, svc, item)
         settings = await svc.settings.get(item.guild_id)
@@ -97,21 +91,12 @@ class RejectModal(discord.ui.Modal):
             item.creator_locale,
             **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
         )
-        delivered = await _dm(
-            interaction.client,
-            svc,
-            item.guild_id,
-            item.creator_user_id,
-            dm,
-            f"dlv-reject:{item.id}:{item.decided_at}",
-        )
+        key = f"dlv-reject:{item.id}:{item.decided_at}"
+        delivered = await _dm(interaction.client, svc, item.guild_id, item.creator_user_id, dm, key)
         await reply(
             interaction,
             render("deliverables.rejected", lang(interaction), d=item, delivered=delivered),
         )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await answer_error(interaction, error, "deliverable reject modal")
 
 
 async def _dm(

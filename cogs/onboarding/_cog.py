@@ -12,7 +12,15 @@ from discord.ext import commands
 from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.i18n import render
-from bot.interactions import ManagerGroup, answer_error, is_manager, lang, reply, services
+from bot.interactions import (
+    ManagerGroup,
+    TextModal,
+    answer_error,
+    is_manager,
+    lang,
+    reply,
+    services,
+)
 from bot.services.onboarding import ApplicationNotFound, NotACreator
 from bot.translator import text
 from cogs.onboarding import _flows
@@ -23,50 +31,32 @@ log = logging.getLogger(__name__)
 PLATFORMS = ("tiktok", "instagram", "youtube", "twitch", "pinterest", "x", "other")
 
 
-class ReasonModal(discord.ui.Modal):
+class ReasonModal(TextModal):
     """Asks a manager for a rejection reason or a question for the applicant."""
 
     def __init__(self, action: str, application_id: int, language: str) -> None:
         super().__init__(
             title=render(f"onboarding.{action}_modal_title", language),
+            label=render(f"onboarding.{action}_modal_label", language),
             custom_id=f"cb:app-modal:{action}:{application_id}",
-            timeout=900,
         )
         self.action = action
         self.application_id = application_id
-        self.text_input: discord.ui.TextInput[ReasonModal] = discord.ui.TextInput(
-            label=render(f"onboarding.{action}_modal_label", language),
-            style=discord.TextStyle.paragraph,
-            custom_id="text",
-            min_length=3,
-            max_length=500,
-        )
-        self.add_item(self.text_input)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
         svc = services(interaction)
         assert interaction.guild_id is not None
         if self.action == "reject":
             rejection = await svc.onboarding.reject(
-                interaction.guild_id,
-                self.application_id,
-                interaction.user.id,
-                self.text_input.value,
+                interaction.guild_id, self.application_id, interaction.user.id, text
             )
             notes = await _flows.complete_rejection(interaction.client, svc, rejection)
         else:
             application = await svc.onboarding.request_info(
-                interaction.guild_id,
-                self.application_id,
-                interaction.user.id,
-                self.text_input.value,
+                interaction.guild_id, self.application_id, interaction.user.id, text
             )
             notes = await _flows.complete_info_request(interaction.client, svc, application)
         await reply(interaction, "\n".join(notes))
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await answer_error(interaction, error, f"modal {self.custom_id}")
 
 
 class CreatorGroup(
