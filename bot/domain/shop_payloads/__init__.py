@@ -1,0 +1,111 @@
+"""What the shops send, turned into :class:`~bot.domain.orders.OrderEvent`.
+
+Pure functions over decoded JSON (or a form/query mapping): no I/O, no clock of their own —
+callers pass ``received_at``, the time the delivery arrived. A payload the program cannot
+read raises :class:`MalformedPayload` with a short reason; a payload that is fine but means
+nothing to the program (another topic, an order still pending) gives an empty list.
+
+Decisions that move money, per shop:
+
+Shopify (REST order webhooks)
+    ``orders/create`` and ``orders/paid`` are both a SALE of the same order id; the conversion
+    service keeps the first (idempotent on source and order id). Net revenue is
+    ``subtotal_price`` (after discounts, before shipping and tax), read from
+    ``subtotal_price_set.shop_money`` whenever the ``*_set`` is there, so a foreign-currency
+    checkout is counted in the shop's own currency. ``current_subtotal_price`` is only a
+    fallback: it already has refunds taken off, and refunds arrive as their own
+    ``refunds/create`` deliveries, so using it could count a refund twice. In a shop whose
+    prices include tax (``taxes_included``) the subtotal contains the line items' tax, which is
+    taken off again. ``refunds/create`` is a REFUND whose net is the sum of
+    ``refund_line_items[].subtotal_set.shop_money`` — the refunded items after discounts,
+    nothing else subtracted (shipping and duty refunds are not revenue; a refund without line
+    items, e.g. shipping only or a free amount, changes no commission and gives no event).
+
+WooCommerce (REST API v3 order JSON)
+    ``processing``/``completed`` → SALE, plus one REFUND per entry of ``refunds[]``;
+    ``cancelled``/``failed`` → CANCEL; ``refunded`` → the REFUNDs it lists, then a CANCEL for
+    whatever is left; ``pending``, ``on-hold`` and everything else → nothing yet. Net is
+    ``total − shipping_total − total_tax`` (``total`` already has the discounts off). Woo's
+    refund totals are negative and include the tax of what was refunded, so each refund is
+    mapped to its share of net as ``|refund| × net / (net + the items' tax)``, rounded
+    half-up, never more than the net — exact for the usual refund of items with their tax; a
+    refund that also returns shipping reverses a little more than its net share. (A full
+    refund turns the order ``refunded``, whose CANCEL is exact.)
+
+Stripe (events)
+    ``checkout.session.completed`` (and ``checkout.session.async_payment_succeeded``, which
+    completes delayed payment methods such as SEPA debit) with ``payment_status == "paid"`` →
+    SALE. Its order id is the session's ``payment_intent`` when there is one — refunds arrive
+    on the charge, which names the payment intent, not the session — else the session id
+    (subscription and setup sessions; their refunds cannot be matched). Net is
+    ``amount_subtotal − total_details.amount_discount``. Codes come from ``metadata.code``,
+    ``metadata.promo_code`` or ``metadata.cb_code``: a session does not carry the customer's
+    promotion code text, only a ``promo_…`` id that can never match a creator's code, so brands
+    that want code attribution put the code into the session's metadata (an expanded
+    ``discounts[].promotion_code`` object with a ``code`` is used too). ``charge.refunded``:
+    a fully refunded charge is a CANCEL (exact, whatever tax and shipping were). A partial
+    refund is one REFUND per refund in ``refunds.data`` (older API versions; each with its own
+    id), else one REFUND for the increase over ``previous_attributes.amount_refunded`` with
+    id ``{charge}:{amount_refunded}``. A charge does not say how much of it was net revenue,
+    so a partial refund is passed on gross — ``refund_minor`` is the refunded amount, with
+    ``extra["gross_minor"]`` (the charge amount) and ``extra["refund_basis"] = "gross"`` — and
+    the sale carries its own ``extra["gross_minor"]`` (what the customer paid), from which the
+    conversion service takes the net share ``refund × sale net / sale gross``.
+
+Postback
+    ``order_id``, ``amount`` (a decimal string, the net amount), ``currency``, ``event``
+    (``sale`` by default, ``lead``, ``refund``), ``click_id`` and/or ``code``, optional
+    ``refund_id`` (default ``{order_id}:{amount}``), ``email`` and ``test``.
+
+Money arrives as decimal strings (or Stripe's integer minor units) and becomes integer minor
+units of the currency's ISO precision with :class:`~decimal.Decimal`, rounded half-up; a float
+is never involved (:func:`decode_json` parses JSON numbers with a fraction as ``Decimal``;
+integers, including 64-bit order ids, stay exact).
+"""
+
+from bot.domain.shop_payloads._common import (
+    MAX_MINOR,
+    MalformedPayload,
+    currency_code,
+    decode_json,
+    net_share,
+    to_minor,
+)
+from bot.domain.shop_payloads._postback import POSTBACK_EVENTS, postback_event
+from bot.domain.shop_payloads._shopify import SHOPIFY_SALE_TOPICS, SHOPIFY_TOPICS, shopify_events
+from bot.domain.shop_payloads._stripe import (
+    STRIPE_REFUND_TYPE,
+    STRIPE_SALE_TYPES,
+    stripe_events,
+    stripe_minor,
+)
+from bot.domain.shop_payloads._woocommerce import (
+    WOO_CANCEL_STATUSES,
+    WOO_REFUNDED,
+    WOO_SALE_STATUSES,
+    is_woocommerce_ping,
+    woocommerce_events,
+)
+
+__all__ = [
+    "MAX_MINOR",
+    "POSTBACK_EVENTS",
+    "SHOPIFY_SALE_TOPICS",
+    "SHOPIFY_TOPICS",
+    "STRIPE_REFUND_TYPE",
+    "STRIPE_SALE_TYPES",
+    "WOO_CANCEL_STATUSES",
+    "WOO_REFUNDED",
+    "WOO_SALE_STATUSES",
+    "MalformedPayload",
+    "currency_code",
+    "decode_json",
+    "is_woocommerce_ping",
+    "net_share",
+    "postback_event",
+    "shopify_events",
+    "stripe_events",
+    "stripe_minor",
+    "to_minor",
+    "woocommerce_events",
+]

@@ -1,0 +1,209 @@
+"""Stripe Checkout and refund events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import get_currency_precision
+
+from bot.domain.clicks import CLICK_PARAM
+from bot.domain.orders import EventKind, OrderEvent, Source
+from bot.domain.shop_payloads._common import (
+    MAX_MINOR,
+    MalformedPayload,
+    _click_id,
+    _codes,
+    _email,
+    _list,
+    _object,
+    _order_id,
+    _round_half_up,
+    _text,
+    _timestamp,
+    currency_code,
+)
+
+STRIPE_SALE_TYPES = frozenset(
+    {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
+)
+STRIPE_REFUND_TYPE = "charge.refunded"
+# Stripe's own exponents where they differ from ISO 4217 (https://docs.stripe.com/currencies):
+# these are zero-decimal in Stripe's API; ISK is sent as two-decimal for backwards
+# compatibility; every other currency uses ISO's exponent (two or three decimals).
+_STRIPE_ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+)
+_STRIPE_TWO_DECIMAL = frozenset({"ISK"})
+
+
+def stripe_minor(value: Any, currency: str, field: str) -> int:
+    """A Stripe integer amount in Stripe's unit for ``currency`` → our minor units."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedPayload(f"missing:{field}" if value is None else f"invalid:{field}")
+    if not 0 <= value < MAX_MINOR:
+        raise MalformedPayload(f"invalid:{field}")
+    ours = get_currency_precision(currency)
+    if currency in _STRIPE_ZERO_DECIMAL:
+        theirs = 0
+    elif currency in _STRIPE_TWO_DECIMAL:
+        theirs = 2
+    else:
+        theirs = ours
+    if theirs == ours:
+        return value
+    return _round_half_up(Decimal(value).scaleb(ours - theirs))
+
+
+def _stripe_id(value: Any, field: str) -> str | None:
+    """An id, or the ``id`` of an expanded object."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    if value is None:
+        return None
+    return _order_id(value, field)
+
+
+def stripe_events(event: Mapping[str, Any], *, received_at: datetime) -> list[OrderEvent]:
+    """The events of one Stripe event delivery; an empty list for other event types."""
+    kind = event.get("type")
+    if not isinstance(kind, str):
+        raise MalformedPayload("missing:type")
+    if kind not in STRIPE_SALE_TYPES and kind != STRIPE_REFUND_TYPE:
+        return []
+    data = _object(event.get("data"), "data", required=True)
+    obj = _object(data.get("object"), "data.object", required=True)
+    delivery_id = _text(event.get("id"))
+    occurred_at = _timestamp(event.get("created"), received_at)
+    is_test = event.get("livemode") is False or obj.get("livemode") is False
+    if kind in STRIPE_SALE_TYPES:
+        sale = _stripe_sale(obj, occurred_at, is_test, delivery_id)
+        return [] if sale is None else [sale]
+    previous = _object(data.get("previous_attributes"), "data.previous_attributes")
+    return _stripe_refunds(obj, previous, occurred_at, is_test, delivery_id)
+
+
+def _stripe_sale(
+    session: Mapping[str, Any], occurred_at: datetime, is_test: bool, delivery_id: str | None
+) -> OrderEvent | None:
+    if session.get("payment_status") != "paid":
+        return None  # unpaid (delayed payment methods) or free: nothing earned yet
+    order_id = _stripe_id(session.get("payment_intent"), "payment_intent") or _order_id(
+        session.get("id"), "id"
+    )
+    currency = currency_code(session.get("currency"))
+    subtotal = stripe_minor(session.get("amount_subtotal"), currency, "amount_subtotal")
+    totals = _object(session.get("total_details"), "total_details")
+    discount = stripe_minor(
+        totals.get("amount_discount", 0), currency, "total_details.amount_discount"
+    )
+    metadata = _object(session.get("metadata"), "metadata")
+    customer = _object(session.get("customer_details"), "customer_details")
+    promotion_codes = (
+        promo.get("code")
+        for item in _list(session.get("discounts"), "discounts")
+        if isinstance(item, Mapping)
+        for promo in (item.get("promotion_code"),)
+        if isinstance(promo, Mapping)
+    )
+    extra: dict[str, str] = {"checkout_session": str(session.get("id"))}
+    if session.get("amount_total") is not None:
+        extra["gross_minor"] = str(
+            stripe_minor(session.get("amount_total"), currency, "amount_total")
+        )
+    return OrderEvent(
+        source=Source.STRIPE,
+        kind=EventKind.SALE,
+        order_id=order_id,
+        occurred_at=occurred_at,
+        currency=currency,
+        net_minor=max(0, subtotal - discount),
+        click_id=_click_id(metadata.get(CLICK_PARAM))
+        or _click_id(session.get("client_reference_id")),
+        codes=_codes(
+            [
+                metadata.get("code"),
+                metadata.get("promo_code"),
+                metadata.get("cb_code"),
+                *promotion_codes,
+            ]
+        ),
+        customer_email=_email(customer.get("email"), session.get("customer_email")),
+        is_test=is_test,
+        delivery_id=delivery_id,
+        extra=extra,
+    )
+
+
+def _stripe_refunds(
+    charge: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    occurred_at: datetime,
+    is_test: bool,
+    delivery_id: str | None,
+) -> list[OrderEvent]:
+    charge_id = _order_id(charge.get("id"), "id")
+    order_id = _stripe_id(charge.get("payment_intent"), "payment_intent") or charge_id
+    currency = currency_code(charge.get("currency"))
+    amount = stripe_minor(charge.get("amount"), currency, "amount")
+    refunded = stripe_minor(charge.get("amount_refunded"), currency, "amount_refunded")
+    if refunded <= 0:
+        return []
+    if refunded >= amount:
+        return [
+            OrderEvent(
+                source=Source.STRIPE,
+                kind=EventKind.CANCEL,
+                order_id=order_id,
+                occurred_at=occurred_at,
+                currency=currency,
+                is_test=is_test,
+                delivery_id=delivery_id,
+            )
+        ]
+    extra = {"gross_minor": str(amount), "refund_basis": "gross", "charge": charge_id}
+
+    def refund(refund_id: str, minor: int, when: datetime) -> OrderEvent:
+        return OrderEvent(
+            source=Source.STRIPE,
+            kind=EventKind.REFUND,
+            order_id=order_id,
+            occurred_at=when,
+            currency=currency,
+            refund_minor=minor,
+            refund_id=refund_id,
+            is_test=is_test,
+            delivery_id=delivery_id,
+            extra=dict(extra),
+        )
+
+    listed = charge.get("refunds")
+    if isinstance(listed, Mapping) and isinstance(listed.get("data"), list):
+        events = []
+        for item in listed["data"]:
+            if not isinstance(item, Mapping):
+                raise MalformedPayload("invalid:refunds.data")
+            if item.get("status") in ("failed", "canceled"):
+                continue
+            minor = stripe_minor(item.get("amount"), currency, "refunds.data.amount")
+            if minor > 0:
+                when = _timestamp(item.get("created"), occurred_at)
+                events.append(refund(_order_id(item.get("id"), "refunds.data.id"), minor, when))
+        # Stripe lists the newest first; apply them in the order they happened.
+        return events[::-1]
+    # Newer API versions leave the refund list out; the event's previous_attributes still say
+    # how much had been refunded before. Without either, the whole refunded total is the best
+    # figure there is (exact unless an earlier partial refund went unseen).
+    increase = refunded
+    before = previous.get("amount_refunded")
+    if before is not None:
+        earlier = stripe_minor(before, currency, "previous_attributes.amount_refunded")
+        if earlier < refunded:
+            increase = refunded - earlier
+    # The refunded total after this refund only ever grows, so it names this refund.
+    return [refund(f"{charge_id}:{refunded}", increase, occurred_at)]
+
+
+# -- postback -------------------------------------------------------------------------------
