@@ -110,6 +110,8 @@ def merge_query(
     the #fragment stays last."""
     base, hash_sign, fragment = url.partition("#")
     path, _, query = base.partition("?")
+    if "://" in path and "/" not in path.partition("://")[2]:
+        path += "/"  # https://shop.example?x=1 → https://shop.example/?x=1
     names = drop.union(key for key, _ in params)
     kept = [
         segment

@@ -286,3 +286,13 @@ def test_remembered_windows_survive() -> None:
     windows = UniqueWindows(3600)
     windows.remember("v", 1, 1000)
     assert not windows.observe("v", 1, 2000)
+
+
+def test_bare_host_gets_a_root_path() -> None:
+    """A destination without a path redirects to the site root, not to "host?query"."""
+    assert merge_query("https://shop.example.com", [("utm_medium", "affiliate")]) == (
+        "https://shop.example.com/?utm_medium=affiliate"
+    )
+    assert merge_query("https://shop.example.com#top", [("a", "1")]) == (
+        "https://shop.example.com/?a=1#top"
+    )
