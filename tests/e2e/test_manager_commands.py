@@ -120,3 +120,38 @@ async def test_creator_commands_answer_in_dutch(world: LocalDiscord) -> None:
     nl = await world.emu.invoke(anna.id, "earnings", guild_id=world.cast.guild.id, locale="nl")
     await nl.wait_response()
     assert "Uitbetalingsdrempel" in _text(nl)
+
+
+async def test_lifecycle_and_hold_commands(world: LocalDiscord, clock: FrozenClock) -> None:
+    """/creator reject and remove, /conversion release and /summary status answer properly."""
+    manager, guild = world.cast.manager, world.cast.guild.id
+    bert = world.add_member("bert")
+    applied = await world.emu.invoke(
+        bert.id,
+        "apply",
+        options={"platform": "tiktok", "handle": "bert.bikes", "followers": 900, "niche": "bikes"},
+        guild_id=guild,
+    )
+    await applied.wait_followups(1)
+    rejected = await command(world, manager, "creator reject", member=bert.id, reason="Not now")
+    assert "rejected" in _text(rejected)
+    assert "Not now" in world.emu.dms(bert.id)[-1].content
+    anna = world.cast.members["anna"]
+    creator = await world.services.onboarding.creator_by_member(guild, anna.id)
+    async with world.services.db.transaction() as tx:  # a fraud rule put the sale on hold
+        await tx.execute(
+            "UPDATE commissions SET state = 'on_hold', hold_reason = 'self_purchase'"
+            " WHERE creator_id = ?",
+            creator.id,
+        )
+        await tx.execute(
+            "UPDATE ledger_entries SET bucket = 'on_hold' WHERE creator_id = ?", creator.id
+        )
+    released = await command(world, manager, "conversion release", order="1001")
+    assert "is cleared" in _text(released)
+    status = await command(world, manager, "summary status")
+    assert _text(status).strip() and not any(m in _text(status) for m in UNEXPECTED)
+    removed = await command(world, manager, "creator remove", member=anna.id)
+    assert "removed from the program" in _text(removed)
+    again = await command(world, anna, "link")
+    assert "Apply with /apply" in _text(again)
