@@ -135,3 +135,19 @@ async def test_closed_dms_do_not_stop_the_sweep(world: LocalDiscord) -> None:
     )
     await listing.wait_response()
     assert "1 reminder(s) undeliverable" in listing.embeds[0]["description"]
+
+
+async def test_overdue_notice_and_escalation(world: LocalDiscord, clock: FrozenClock) -> None:
+    """Past due: the creator gets an overdue DM and the review channel an escalation."""
+    anna = world.cast.members["anna"]
+    await _add(world, anna, "2026-11-23 11:30")
+    await _wait_for_dms(world, anna.id, 2)  # welcome + the 2-hour reminder
+    clock.advance(hours=2)
+    dms = await _wait_for_dms(world, anna.id, 3)
+    assert "was due 23 Nov 2026, 11:30" in dms[-1].content
+    for _ in range(50):
+        posts = world.emu.messages(world.cast.review.id)
+        if "is overdue since" in (posts[-1].content or ""):
+            break
+        await asyncio.sleep(0.1)
+    assert "is overdue since" in world.emu.messages(world.cast.review.id)[-1].content

@@ -208,3 +208,21 @@ async def test_creator_commands(world: LocalDiscord) -> None:
     )
     await info.wait_response()
     assert "inactive" in info.embeds[0]["description"]
+
+
+async def test_request_info_then_answer(world: LocalDiscord) -> None:
+    """Request info DMs the question; answering with /apply updates the same card."""
+    anna = world.add_member("anna")
+    await _apply(world, anna)
+    opened = await world.emu.click(
+        _card(world), label="Request info", user_id=world.cast.manager.id
+    )
+    submitted = await world.emu.submit_modal(
+        opened, values={"text": "Which city do you bake in?"}, user_id=world.cast.manager.id
+    )
+    await submitted.wait_followups(1)
+    assert "Which city do you bake in?" in world.emu.dms(anna.id)[-1].content
+    answered = await _apply(world, anna, engagement_rate="3.9")
+    assert "updated with your answer" in answered.followups[0].content
+    assert len(world.emu.messages(world.cast.review.id)) == 1
+    assert "3.9%" in _card(world).embeds[0]["description"]
