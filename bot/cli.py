@@ -20,8 +20,11 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # discord.py's per-request debug lines would include URLs with interaction tokens.
-    logging.getLogger("discord.http").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # Even at DEBUG these stay quiet: discord.py's per-request lines include URLs with
+    # interaction tokens, and aiosqlite's include every SQL argument (e-mails, payout details).
+    quiet = max(logging.INFO, logging.getLevelName(level))
+    for name in ("discord.http", "aiosqlite"):
+        logging.getLogger(name).setLevel(quiet)
 
 
 def _fail(message: str, code: int = 2) -> int:

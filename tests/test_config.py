@@ -97,3 +97,17 @@ def test_migrate_and_backup_commands(
     assert target.stat().st_size > 0
     assert main(["backup", str(target)]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_debug_logging_never_shows_tokens_or_sql_arguments() -> None:
+    """At DEBUG, discord.py's request lines and aiosqlite's SQL arguments stay hidden."""
+    import logging
+
+    from bot.cli import setup_logging
+
+    setup_logging("DEBUG")
+    try:
+        assert logging.getLogger("aiosqlite").getEffectiveLevel() == logging.INFO
+        assert logging.getLogger("discord.http").getEffectiveLevel() == logging.INFO
+    finally:
+        logging.getLogger().setLevel(logging.WARNING)
