@@ -9,6 +9,7 @@ import pytest
 from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
+from bot.domain.shop_payloads import shopify_events
 
 GUILD, MANAGER = 1, 900
 
@@ -360,3 +361,35 @@ async def test_gross_refund_scaled_to_net(program: Services, clock: FrozenClock)
     await program.conversions.ingest(refund)
     [commission] = await _commissions(program)
     assert commission["reversed_minor"] == 500
+
+
+async def test_tax_inclusive_shopify_refund_reverses_its_net_share(
+    program: Services, clock: FrozenClock
+) -> None:
+    """€121 incl. €21 VAT earns 10 % of €100; refunding a €60.50 line reverses €5.00."""
+    order = {
+        "id": 7001,
+        "currency": "EUR",
+        "subtotal_price": "121.00",
+        "total_price": "121.00",
+        "taxes_included": True,
+        "discount_codes": [{"code": "ANNA15"}],
+        "line_items": [
+            {"id": 1, "price": "60.50", "tax_lines": [{"price": "10.50"}]},
+            {"id": 2, "price": "60.50", "tax_lines": [{"price": "10.50"}]},
+        ],
+        "created_at": "2026-11-23T10:00:00+00:00",
+    }
+    refund = {
+        "id": 8001,
+        "order_id": 7001,
+        "refund_line_items": [
+            {"subtotal_set": {"shop_money": {"amount": "60.50", "currency_code": "EUR"}}}
+        ],
+        "transactions": [],
+    }
+    for topic, body in (("orders/create", order), ("refunds/create", refund)):
+        for event in shopify_events(topic, body, received_at=clock.now()):
+            await program.conversions.ingest(event)
+    [commission] = await _commissions(program)
+    assert (commission["amount_minor"], commission["reversed_minor"]) == (1_000, 500)

@@ -20,6 +20,10 @@ Shopify (REST order webhooks)
     ``refund_line_items[].subtotal_set.shop_money`` — the refunded items after discounts,
     nothing else subtracted (shipping and duty refunds are not revenue; a refund without line
     items, e.g. shipping only or a free amount, changes no commission and gives no event).
+    In a tax-inclusive shop those subtotals contain tax, so the sale keeps its subtotal with
+    tax as ``extra["gross_minor"]`` and every refund is sent with ``refund_basis = "gross"``:
+    the service takes the refund's share of net (``refund × net / subtotal with tax``); for
+    other shops no gross is stored and the refund is taken as it is.
 
 WooCommerce (REST API v3 order JSON)
     ``processing``/``completed`` → SALE, plus one REFUND per entry of ``refunds[]``;

@@ -105,13 +105,13 @@ def _shopify_sale(
     if money is None:
         raise MalformedPayload("missing:subtotal_price")
     net, currency, uncertain = money
+    extra: dict[str, str] = {}
     if order.get("taxes_included") is True:
+        # Refund line subtotals of a tax-inclusive shop include the tax; keeping the
+        # subtotal with tax lets the service turn a refund into its share of net.
+        extra["gross_minor"] = str(net)
         net = max(0, net - _shopify_tax_in_lines(order, currency))
     customer = order.get("customer")
-    extra: dict[str, str] = {}
-    gross = _shopify_money(order, "total_price", shop_currency, presentment)
-    if gross is not None and gross[1] == currency:
-        extra["gross_minor"] = str(gross[0])
     return OrderEvent(
         source=Source.SHOPIFY,
         kind=EventKind.SALE,
@@ -202,6 +202,9 @@ def _shopify_refund(
         is_test=any(t.get("test") is True for t in transactions),
         delivery_id=delivery_id,
         currency_uncertain=uncertain,
+        # Scaled to net by the service when the sale was tax-inclusive (it then stored the
+        # subtotal with tax as gross); taken as it is otherwise.
+        extra={"refund_basis": "gross"},
     )
 
 
