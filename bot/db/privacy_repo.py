@@ -154,6 +154,18 @@ class PrivacyRepository:
             "UPDATE conversions SET visitor_hash = NULL WHERE creator_id = ?", creator_id
         )
 
+    async def erase_deliverable_posts(self, tx: Transaction, creator_id: int, now: int) -> None:
+        """Forget the member's post URLs and the reasons written about them; open deliverables
+        are cancelled (fees already earned stay in the ledger)."""
+        query = """
+            UPDATE deliverables
+            SET submission_url = NULL, rejection_reason = NULL, updated_at = ?,
+                status = CASE WHEN status IN ('planned', 'rejected', 'submitted')
+                              THEN 'cancelled' ELSE status END
+            WHERE creator_id = ?
+        """
+        await tx.execute(query, now, creator_id)
+
     async def detach_notifications(self, tx: Transaction, guild_id: int, user_id: int) -> None:
         query = "UPDATE notifications SET user_id = NULL WHERE guild_id = ? AND user_id = ?"
         await tx.execute(query, guild_id, user_id)

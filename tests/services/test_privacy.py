@@ -10,6 +10,7 @@ from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.services.campaigns import NotACreatorYet
+from bot.services.deliverables import Metrics
 from bot.services.onboarding import ApplicationNotFound
 from bot.services.privacy import export_bytes
 
@@ -215,3 +216,19 @@ async def test_erased_creator_is_never_paid(program: Services) -> None:
     assert [(p.erased, p.user_id) for p in preview.without_method] == [(True, None)]
     run = await program.payouts.run(GUILD, MANAGER)
     assert [p.user_id for p in run.paid] == [BERT]
+
+
+async def test_erase_forgets_post_urls_and_cancels_open_deliverables(program: Services) -> None:
+    """Submitted post URLs are blanked and open deliverables stop (no more reminders)."""
+    done = await program.deliverables.add(
+        GUILD, MANAGER, ANNA, platform="instagram", kind="post", due="2026-12-01 10:00"
+    )
+    await program.deliverables.add(
+        GUILD, MANAGER, ANNA, platform="instagram", kind="reel", due="2026-12-05 10:00"
+    )
+    await program.deliverables.submit(
+        GUILD, ANNA, done.id, "https://www.instagram.com/p/abc", Metrics()
+    )
+    await program.privacy.erase(GUILD, ANNA)
+    rows = await program.db.fetch_all("SELECT status, submission_url FROM deliverables")
+    assert [tuple(r) for r in rows] == [("cancelled", None), ("cancelled", None)]
