@@ -50,9 +50,10 @@ class PrivacyRepository:
 
     async def click_counts(self, q: Queries, creator_id: int) -> tuple[int, int]:
         query = """
-            SELECT COUNT(*), COALESCE(SUM(is_unique), 0) FROM clicks WHERE creator_id = ?
+            SELECT COUNT(*), COALESCE(SUM(is_unique), 0) FROM clicks
+            WHERE guild_id = (SELECT guild_id FROM creators WHERE id = ?) AND creator_id = ?
         """
-        row = await q.fetch_one(query, creator_id)
+        row = await q.fetch_one(query, creator_id, creator_id)
         assert row is not None
         return int(row[0]), int(row[1])
 
@@ -149,7 +150,12 @@ class PrivacyRepository:
 
     async def erase_visitor_hashes(self, tx: Transaction, creator_id: int) -> None:
         # clicks.visitor_hash is NOT NULL: an empty string marks an erased visitor.
-        await tx.execute("UPDATE clicks SET visitor_hash = '' WHERE creator_id = ?", creator_id)
+        await tx.execute(
+            "UPDATE clicks SET visitor_hash = ''"
+            " WHERE guild_id = (SELECT guild_id FROM creators WHERE id = ?) AND creator_id = ?",
+            creator_id,
+            creator_id,
+        )
         await tx.execute(
             "UPDATE conversions SET visitor_hash = NULL WHERE creator_id = ?", creator_id
         )

@@ -3,8 +3,8 @@
 The redirect never waits on the disk. :meth:`TrackingService.record` decides everything in
 memory — the visitor hash (from the day's salt, loaded at start), whether the click is unique
 (from :class:`~bot.domain.clicks.UniqueWindows`) and the click id — and puts the finished row
-on a bounded :class:`asyncio.Queue`. The :class:`ClickWriter` task takes rows off the queue and
-inserts them in batches, one transaction per batch. A full queue drops the click (counted in
+on the bounded pending list of :class:`ClickWriter`, whose task inserts whatever is pending
+every ``flush_interval``, one transaction per batch. A full list drops the click (counted in
 ``creatorbot_clicks_dropped``) instead of making the visitor wait. Redirect outcomes are
 tallied in memory and published to the Prometheus counters every half second.
 
@@ -14,7 +14,7 @@ at once when the code that changed it calls :meth:`TrackingService.forget`.
 
 De-dup after a restart: :meth:`TrackingService.start` restores the open one-hour windows from
 the unique clicks of the last hour, and the salts live in ``visitor_salts``, so a restart does
-not make a repeat visitor unique again. Clicks still queued when the process is killed (not
+not make a repeat visitor unique again. Clicks still pending when the process is killed (not
 stopped) are lost; a graceful stop writes them all.
 """
 
@@ -40,12 +40,12 @@ from bot.domain.clicks import (
     Outcome,
     ResolvedLink,
     UniqueWindows,
+    VisitorHasher,
     is_valid_slug,
     new_salt,
     referrer_host,
     resolve_link,
     salt_day,
-    visitor_hash,
 )
 from bot.metrics import Metrics
 
@@ -61,33 +61,35 @@ class Missing(Enum):
 
 
 class ClickWriter:
-    """The background task that writes queued clicks in batches.
+    """The background task that writes pending clicks in batches.
 
-    A batch is whatever has queued up within ``interval`` seconds of its first click, at most
-    ``batch_size`` rows; when the queue holds a full batch there is no waiting at all.
+    The redirect appends finished rows to :attr:`pending`, a plain list (cheaper per click
+    than an :class:`asyncio.Queue`, and nothing waits on it); every ``interval`` seconds the
+    task takes the whole list and writes it, ``batch_size`` rows per transaction. At most
+    ``limit`` rows wait: beyond that :meth:`TrackingService.record` drops the click.
     """
 
     def __init__(
         self,
         db: Database,
         repo: ClickRepository,
-        queue: asyncio.Queue[ClickRow],
         metrics: Metrics,
         *,
-        batch_size: int = 500,
+        limit: int = 50_000,
+        batch_size: int = 10_000,
         interval: float = 0.1,
     ) -> None:
         self._db = db
         self._repo = repo
-        self._queue = queue
         self._dropped = metrics.clicks_dropped
+        self.limit = limit
         self._batch_size = batch_size
         self._interval = interval
-        self._hand: list[ClickRow] = []  # taken off the queue, not yet being written
+        self.pending: list[ClickRow] = []
         self._salts: dict[str, bytes] = {}
         self._purge_before: str | None = None
         self._task: asyncio.Task[None] | None = None
-        self._writing: asyncio.Task[None] | None = None
+        self._writing: asyncio.Future[None] | None = None
         self._resumed = asyncio.Event()
         self._resumed.set()
         self.written = 0
@@ -103,7 +105,7 @@ class ClickWriter:
             self._task = asyncio.create_task(self._run(), name="click-writer")
 
     def pause(self) -> None:
-        """Hold batches in memory until :meth:`resume` (clicks keep queueing, then dropping)."""
+        """Hold clicks in memory until :meth:`resume` (they keep piling up, then dropping)."""
         self._resumed.clear()
 
     def resume(self) -> None:
@@ -119,22 +121,21 @@ class ClickWriter:
         self._purge_before = day
 
     async def flush(self) -> None:
-        """Write everything queued so far, now (also while paused)."""
-        if self._writing is not None:
-            with suppress(Exception):
-                await asyncio.shield(self._writing)
-        rows, self._hand = self._hand, []
+        """Write everything pending so far, now (also while paused)."""
         while True:
-            rows.extend(self._take(self._batch_size - len(rows)))
-            if not rows and not self._salts_pending:
+            writing = self._writing
+            if writing is not None:
+                with suppress(Exception):
+                    await asyncio.shield(writing)
+                if self._writing is writing:
+                    self._writing = None
+                continue
+            if not self.pending and not self._salts_pending:
                 return
-            await self._write(rows)
-            rows = []
-            if self._queue.empty():
-                return
+            await self._write_pending()
 
     async def stop(self) -> None:
-        """Stop the task and write everything still queued; the graceful-shutdown path."""
+        """Stop the task and write everything still pending; the graceful-shutdown path."""
         self.resume()
         task, self._task = self._task, None
         if task is not None:
@@ -147,29 +148,28 @@ class ClickWriter:
     def _salts_pending(self) -> bool:
         return bool(self._salts) or self._purge_before is not None
 
-    def _take(self, limit: int) -> list[ClickRow]:
-        queue = self._queue
-        count = min(limit, queue.qsize())
-        return [queue.get_nowait() for _ in range(count)]
-
     async def _run(self) -> None:
-        queue = self._queue
         while True:
-            self._hand.append(await queue.get())
+            await asyncio.sleep(self._interval)
             await self._resumed.wait()
-            if queue.qsize() < self._batch_size - 1:
-                await asyncio.sleep(self._interval)
-            rows, self._hand = self._hand, []
-            rows.extend(self._take(self._batch_size - len(rows)))
-            if not rows and not self._salts_pending:
-                continue  # a flush() took them meanwhile
-            # Shielded: a stop() during the write lets the transaction finish; stop() waits.
-            self._writing = asyncio.ensure_future(self._write(rows))
-            try:
-                await asyncio.shield(self._writing)
-            finally:
-                if self._writing.done():
-                    self._writing = None
+            if self._writing is None and (self.pending or self._salts_pending):
+                await self._write_pending()
+
+    async def _write_pending(self) -> None:
+        # Shielded: a stop() during the write lets the transactions finish; stop() waits.
+        rows, self.pending = self.pending, []
+        writing = self._writing = asyncio.ensure_future(self._write_batches(rows))
+        try:
+            await asyncio.shield(writing)
+        finally:
+            if writing.done() and self._writing is writing:
+                self._writing = None
+
+    async def _write_batches(self, rows: list[ClickRow]) -> None:
+        size = self._batch_size
+        await self._write(rows[:size])
+        for at in range(size, len(rows), size):
+            await self._write(rows[at : at + size])
 
     async def _write(self, rows: list[ClickRow]) -> None:
         salts, self._salts = self._salts, {}
@@ -313,8 +313,8 @@ class TrackingService:
         clock: Clock,
         metrics: Metrics,
         *,
-        queue_size: int = 10_000,
-        batch_size: int = 500,
+        queue_size: int = 50_000,
+        batch_size: int = 10_000,
         flush_interval: float = 0.1,
         cache_refresh_seconds: float = 30,
         metrics_interval: float = 0.5,
@@ -327,12 +327,16 @@ class TrackingService:
         self._clock = clock
         # Read on every redirect: the system clock's float directly, any other clock (tests,
         # the demo) through its aware datetime.
-        self._seconds: Callable[[], float] = (
+        self.seconds: Callable[[], float] = (
             time.time if type(clock) is SystemClock else lambda: clock.now().timestamp()
         )
-        self._queue: asyncio.Queue[ClickRow] = asyncio.Queue(maxsize=queue_size)
         self.writer = ClickWriter(
-            db, repo, self._queue, metrics, batch_size=batch_size, interval=flush_interval
+            db,
+            repo,
+            metrics,
+            limit=queue_size,
+            batch_size=batch_size,
+            interval=flush_interval,
         )
         self.links = LinkCache(db, repo, size=cache_size)
         self._refresh_seconds = cache_refresh_seconds
@@ -341,15 +345,15 @@ class TrackingService:
         self._windows = UniqueWindows(UNIQUE_WINDOW_SECONDS, unique_entries)
         self._click_ids = ClickIds(randbytes)
         self._salts: dict[str, bytes] = {}
-        self._salt_day = -1  # days since the epoch of self._salt
-        self._salt = b""
+        self._salt_day = -1  # days since the epoch of the hasher's salt
+        self._hasher = VisitorHasher(b"")
         self._metrics = metrics
         self._redirects = {o: metrics.redirects.labels(result=o.value) for o in Outcome}
-        # Redirect outcomes are tallied in plain ints and added to the Prometheus counters
-        # every metrics_interval: a locked Counter.inc per redirect measurably cost ~10% of
-        # the tracker's throughput.
-        self._tally = dict.fromkeys(Outcome, 0)
-        metrics.click_queue_depth.set_function(self._queue.qsize)
+        # Redirect outcomes are tallied in plain ints (the redirect adds to this dict) and
+        # added to the Prometheus counters every metrics_interval: a locked Counter.inc per
+        # redirect measurably cost ~10% of the tracker's throughput.
+        self.tally: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        metrics.click_queue_depth.set_function(lambda: len(self.writer.pending))
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -414,7 +418,7 @@ class TrackingService:
 
     def now(self) -> int:
         """The current time in epoch seconds, from the injected clock."""
-        return int(self._seconds())
+        return int(self.seconds())
 
     async def resolve(self, slug: str, now: int | None = None) -> ResolvedLink | None:
         """The link behind ``slug``, or ``None`` for an unknown or malformed slug."""
@@ -447,16 +451,16 @@ class TrackingService:
         The caller tallies the outcome (:data:`Outcome.COUNTED` or :data:`Outcome.DROPPED`)
         with :meth:`count`.
         """
-        queue = self._queue
-        if queue.full():
+        writer = self.writer
+        pending = writer.pending
+        if len(pending) >= writer.limit:
             return None
         day = now // DAY
         if day != self._salt_day:
             self._switch_salt(day)
-        visitor = visitor_hash(self._salt, ip, user_agent)
-        unique = self._windows.observe(visitor, link.link_id, now)
+        visitor = self._hasher(ip, user_agent)
         click_id = self._click_ids.new(now)
-        queue.put_nowait(
+        pending.append(
             (
                 link.guild_id,
                 link.link_id,
@@ -464,8 +468,8 @@ class TrackingService:
                 link.campaign_id,
                 click_id,
                 visitor,
-                1 if unique else 0,
-                referrer_host(referer),
+                1 if self._windows.observe(visitor, link.link_id, now) else 0,
+                referrer_host(referer) if referer else None,
                 country,
                 now,
             )
@@ -474,19 +478,22 @@ class TrackingService:
 
     def count(self, outcome: Outcome) -> None:
         """Tally one answered redirect for the metrics."""
-        self._tally[outcome] += 1
+        self.tally[outcome] += 1
 
     def publish_metrics(self) -> None:
         """Add the tallied redirects to the Prometheus counters (done every
         ``metrics_interval`` in the background)."""
-        tally, self._tally = self._tally, dict.fromkeys(Outcome, 0)
-        for outcome, n in tally.items():
+        tally = self.tally
+        counts = dict(tally)
+        for outcome in counts:
+            tally[outcome] = 0
+        for outcome, n in counts.items():
             if n:
                 self._redirects[outcome].inc(n)
         metrics = self._metrics
-        metrics.clicks_counted.inc(tally[Outcome.COUNTED])
-        metrics.clicks_dropped.inc(tally[Outcome.DROPPED])
-        metrics.clicks_bot.inc(tally[Outcome.BOT])
+        metrics.clicks_counted.inc(counts[Outcome.COUNTED])
+        metrics.clicks_dropped.inc(counts[Outcome.DROPPED])
+        metrics.clicks_bot.inc(counts[Outcome.BOT])
 
     async def counts(self, creator_id: int, since: datetime, until: datetime) -> tuple[int, int]:
         """A creator's (clicks, unique clicks) in ``[since, until)``; clicks still queued
@@ -504,5 +511,5 @@ class TrackingService:
         for name in [d for d in self._salts if d < today]:
             del self._salts[name]
         self.writer.purge_salts_before(today)
-        self._salt = self._salts[today]
+        self._hasher = VisitorHasher(self._salts[today])
         self._salt_day = day

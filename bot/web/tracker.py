@@ -17,7 +17,7 @@ write the peer address.
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiohttp import web
 
@@ -26,6 +26,7 @@ from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, render
 from bot.services.tracking import Missing, TrackingService
 
 TRACKING = web.AppKey("tracking", TrackingService)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Redirects must reach us every time to be counted, and carry a per-click id.
 _NO_STORE = "no-store"
@@ -79,60 +80,71 @@ def not_found(request: web.Request) -> web.Response:
     )
 
 
-async def redirect(request: web.Request) -> web.Response:
-    """302 to the link's destination with UTM parameters and, for a counted click, the click
-    id; 404 for an unknown slug."""
-    tracking = request.app[TRACKING]
-    slug = request.match_info["slug"]
-    now = tracking.now()
-    link = tracking.links.get(slug, now)
-    if link is Missing.MISSING:
-        link = await tracking.resolve(slug, now)
-    if link is None:
-        tracking.count(Outcome.NOT_FOUND)
-        return not_found(request)
-    destination = link.destination
-    if destination is None:
-        tracking.count(Outcome.BAD_DESTINATION)
-        return not_found(request)
+def redirect_handler(tracking: TrackingService) -> Handler:
+    """The ``/r/{slug}`` handler: 302 to the link's destination with UTM parameters and, for a
+    counted click, the click id; 404 for an unknown slug."""
+    links = tracking.links
+    seconds = tracking.seconds
+    record = tracking.record
+    tally = tracking.tally
+    counted = Outcome.COUNTED
 
-    headers = request.headers
-    query_string = request.query_string
-    forwarded: Sequence[tuple[str, str]] = ()
-    notrack = False
-    if query_string:
-        forwarded, notrack = visitor_query(query_string)
-    user_agent = headers.get("User-Agent")
-    outcome = classify(
-        head=request.method == "HEAD",
-        user_agent=user_agent,
-        purpose=headers.get("Sec-Purpose") or headers.get("Purpose"),
-        notrack=notrack,
-        countable=link.countable,
-    )
-    click_id = None
-    if outcome is Outcome.COUNTED:
-        click_id = tracking.record(
-            link,
-            ip=client_ip(request.remote, headers.get("X-Forwarded-For")),
+    async def redirect(request: web.Request) -> web.Response:
+        slug = request.match_info["slug"]
+        now = int(seconds())
+        link = links.get(slug, now)
+        if link is Missing.MISSING:
+            link = await tracking.resolve(slug, now)
+        if link is None:
+            tally[Outcome.NOT_FOUND] += 1
+            return not_found(request)
+        destination = link.destination
+        if destination is None:
+            tally[Outcome.BAD_DESTINATION] += 1
+            return not_found(request)
+
+        headers = request.headers
+        query_string = request.query_string
+        forwarded: Sequence[tuple[str, str]] = ()
+        notrack = False
+        if query_string:
+            forwarded, notrack = visitor_query(query_string)
+        user_agent = headers.get("User-Agent")
+        outcome = classify(
+            head=request.method == "HEAD",
             user_agent=user_agent,
-            referer=headers.get("Referer"),
-            country=country_code(headers.get("CF-IPCountry"), headers.get("X-Country-Code")),
-            now=now,
+            purpose=headers.get("Sec-Purpose") or headers.get("Purpose"),
+            notrack=notrack,
+            countable=link.countable,
         )
-        if click_id is None:
-            outcome = Outcome.DROPPED
-    tracking.count(outcome)
-    return web.Response(
-        status=302,
-        headers={"Location": destination.location(click_id, forwarded), "Cache-Control": _NO_STORE},
-    )
+        click_id = None
+        if outcome is counted:
+            click_id = record(
+                link,
+                ip=client_ip(request.remote, headers.get("X-Forwarded-For")),
+                user_agent=user_agent,
+                referer=headers.get("Referer"),
+                country=country_code(headers.get("CF-IPCountry"), headers.get("X-Country-Code")),
+                now=now,
+            )
+            if click_id is None:
+                outcome = Outcome.DROPPED
+        tally[outcome] += 1
+        return web.Response(
+            status=302,
+            headers={
+                "Location": destination.location(click_id, forwarded),
+                "Cache-Control": _NO_STORE,
+            },
+        )
+
+    return redirect
 
 
 def setup(app: web.Application, tracking: TrackingService) -> None:
     """Register the redirect routes and run the click writer for the app's lifetime."""
     app[TRACKING] = tracking
-    app.router.add_get("/r/{slug}", redirect)  # also answers HEAD
+    app.router.add_get("/r/{slug}", redirect_handler(tracking))  # also answers HEAD
 
     async def click_writer(_app: web.Application) -> AsyncIterator[None]:
         await tracking.start()
