@@ -76,6 +76,11 @@ class ClickRepository:
         rows = await q.fetch_all(query, before_id if before_id is not None else 2**63 - 1, limit)
         return [(row["slug"], _target(row)) for row in rows]
 
+    async def link_generation(self, q: Queries) -> int:
+        """The counter raised by every change to links, campaigns or creators that a redirect
+        reads (triggers of migration 0009)."""
+        return int(await q.fetch_val("SELECT generation FROM link_generation WHERE id = 1"))
+
     async def insert_clicks(self, tx: Transaction, rows: Sequence[Sequence[object]]) -> None:
         """Insert a batch of :data:`ClickRow` tuples, up to 256 rows per statement.
 

@@ -329,15 +329,16 @@ _BYTE_TO_ID_CHAR = bytes(ord(_ID_ALPHABET[b & 63]) for b in range(256))  # 256 %
 
 
 class ClickIds:
-    """Click ids: 16 URL-safe characters, 6 encoding the second of the click and 10 random
-    (60 bits from ``randbytes``, by default the OS CSPRNG).
+    """Click ids: 18 URL-safe characters: 6 encode the second of the click, 3 count the
+    clicks within that second, 9 are random (54 bits from ``randbytes``, by default the OS
+    CSPRNG).
 
-    Unguessable, yet ordered by time like a ULID, so the unique index on ``click_id`` grows
-    at its end instead of dirtying a random page per click. Random characters are drawn in
-    blocks to keep the per-click cost to a slice.
+    Unguessable, yet strictly ascending (up to 262 144 clicks a second), so the unique index on
+    ``click_id`` only ever appends instead of dirtying a random page per click. Random
+    characters are drawn in blocks to keep the per-click cost to a slice.
     """
 
-    RANDOM_CHARS = 10
+    RANDOM_CHARS = 9
     BLOCK = 1024  # ids per draw from randbytes
 
     def __init__(self, randbytes: Callable[[int], bytes] = os.urandom) -> None:
@@ -346,22 +347,35 @@ class ClickIds:
         self._pos = 0
         self._second = -1
         self._prefix = ""
+        self._sequence = 0
 
     def new(self, now: int) -> str:
         """A fresh click id for a click at epoch second ``now``."""
         if now != self._second:
             self._second = now
-            self._prefix = "".join(_ID_ALPHABET[(now >> shift) & 63] for shift in _TIME_SHIFTS)
+            self._prefix = _encode_id(now, _TIME_SHIFTS)
+            self._sequence = 0
+        sequence = self._sequence
+        self._sequence = sequence + 1
         pos = self._pos
         if pos >= len(self._pool):
             raw = self._randbytes(self.RANDOM_CHARS * self.BLOCK)
             self._pool = raw.translate(_BYTE_TO_ID_CHAR).decode("ascii")
             pos = 0
         self._pos = pos + self.RANDOM_CHARS
-        return self._prefix + self._pool[pos : pos + self.RANDOM_CHARS]
+        return (
+            self._prefix
+            + _encode_id(sequence, _SEQUENCE_SHIFTS)
+            + self._pool[pos : pos + self.RANDOM_CHARS]
+        )
+
+
+def _encode_id(value: int, shifts: tuple[int, ...]) -> str:
+    return "".join(_ID_ALPHABET[(value >> shift) & 63] for shift in shifts)
 
 
 _TIME_SHIFTS = (30, 24, 18, 12, 6, 0)  # 36 bits of seconds: good until the year 4147
+_SEQUENCE_SHIFTS = (12, 6, 0)  # 18 bits: the click's place within its second
 
 
 class UniqueWindows:

@@ -8,9 +8,11 @@ every ``flush_interval``, one transaction per batch. A full list drops the click
 ``creatorbot_clicks_dropped``) instead of making the visitor wait. Redirect outcomes are
 tallied in memory and published to the Prometheus counters every half second.
 
-Link lookups come from :class:`LinkCache`: loaded at start and reloaded in the background
-every 30 seconds, so a paused creator or an edited campaign takes effect within that time, or
-at once when the code that changed it calls :meth:`TrackingService.forget`.
+Link lookups come from :class:`LinkCache`: loaded at start, and reloaded in the background
+when the ``link_generation`` counter (raised by triggers on links, campaigns and creators)
+has moved, checked every 5 seconds; so a paused creator or an edited campaign takes effect
+within that time whoever changed it, or at once when the code that changed it calls
+:meth:`TrackingService.forget`.
 
 De-dup after a restart: :meth:`TrackingService.start` restores the open one-hour windows from
 the unique clicks of the last hour, and the salts live in ``visitor_salts``, so a restart does
@@ -24,11 +26,13 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from datetime import datetime
 from enum import Enum
 from functools import partial
+
+from multidict import istr
 
 from bot.clock import Clock, SystemClock, to_epoch
 from bot.db.clicks_repo import ClickRepository, ClickRow
@@ -41,6 +45,8 @@ from bot.domain.clicks import (
     ResolvedLink,
     UniqueWindows,
     VisitorHasher,
+    client_ip,
+    country_code,
     is_valid_slug,
     new_salt,
     referrer_host,
@@ -52,6 +58,25 @@ from bot.metrics import Metrics
 log = logging.getLogger(__name__)
 
 DAY = 86_400
+_FINISH_SLICE = 256  # clicks finished between two yields to the event loop
+
+
+# What the redirect queues for a counted click: the link's guild, link, creator and campaign
+# ids, the epoch second, the click id, the TCP peer and the raw User-Agent, X-Forwarded-For,
+# Referer, CF-IPCountry and X-Country-Code headers. The client IP, the visitor hash, whether
+# the click is unique, the referrer host and the country are worked out by the writer, a batch
+# at a time off the redirect's path; the raw IP exists only in memory until then. Only str,
+# int and None inside, so the garbage collector stops tracking these tuples at first sight.
+_Header = str | None
+PendingClick = tuple[
+    int, int, int, int, int, str, str | None, _Header, _Header, _Header, _Header, _Header
+]
+
+_USER_AGENT = istr("User-Agent")
+_FORWARDED_FOR = istr("X-Forwarded-For")
+_REFERER = istr("Referer")
+_CF_COUNTRY = istr("CF-IPCountry")
+_COUNTRY = istr("X-Country-Code")
 
 
 class Missing(Enum):
@@ -63,10 +88,11 @@ class Missing(Enum):
 class ClickWriter:
     """The background task that writes pending clicks in batches.
 
-    The redirect appends finished rows to :attr:`pending`, a plain list (cheaper per click
-    than an :class:`asyncio.Queue`, and nothing waits on it); every ``interval`` seconds the
-    task takes the whole list and writes it, ``batch_size`` rows per transaction. At most
-    ``limit`` rows wait: beyond that :meth:`TrackingService.record` drops the click.
+    The redirect appends a :data:`PendingClick` to :attr:`pending`, a plain list (cheaper per
+    click than an :class:`asyncio.Queue`, and nothing waits on it); every ``interval`` seconds
+    the task takes the whole list, turns it into rows with ``finish`` and writes them,
+    ``batch_size`` rows per transaction. At most ``limit`` clicks wait: beyond that
+    :meth:`TrackingService.record` drops the click.
     """
 
     def __init__(
@@ -74,6 +100,7 @@ class ClickWriter:
         db: Database,
         repo: ClickRepository,
         metrics: Metrics,
+        finish: Callable[[list[PendingClick]], Awaitable[list[ClickRow]]],
         *,
         limit: int = 50_000,
         batch_size: int = 10_000,
@@ -81,11 +108,12 @@ class ClickWriter:
     ) -> None:
         self._db = db
         self._repo = repo
+        self._finish = finish
         self._dropped = metrics.clicks_dropped
         self.limit = limit
         self._batch_size = batch_size
         self._interval = interval
-        self.pending: list[ClickRow] = []
+        self.pending: list[PendingClick] = []
         self._salts: dict[str, bytes] = {}
         self._purge_before: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -165,11 +193,10 @@ class ClickWriter:
             if writing.done() and self._writing is writing:
                 self._writing = None
 
-    async def _write_batches(self, rows: list[ClickRow]) -> None:
+    async def _write_batches(self, clicks: list[PendingClick]) -> None:
         size = self._batch_size
-        await self._write(rows[:size])
-        for at in range(size, len(rows), size):
-            await self._write(rows[at : at + size])
+        for at in range(0, max(len(clicks), 1), size):
+            await self._write(await self._finish(clicks[at : at + size]))
 
     async def _write(self, rows: list[ClickRow]) -> None:
         salts, self._salts = self._salts, {}
@@ -197,8 +224,11 @@ class LinkCache:
     """slug → :class:`ResolvedLink` for the hot path, so a redirect never queries SQLite.
 
     :meth:`refresh` loads the newest ``size`` links; the tracking service runs it at start and
-    then every ``refresh_seconds`` in the background, so a change (a paused creator, an edited
-    campaign) reaches the redirect within that time — or at once through :meth:`forget`. A
+    then, through :meth:`refresh_if_changed`, whenever the ``link_generation`` counter moved
+    (checked every ``refresh_seconds``), so a change (a paused creator, an edited campaign)
+    reaches the redirect within that time — or at once through :meth:`forget`. Reloading
+    20 000 links costs the event loop about half a second of CPU, so it only happens on a
+    change. A
     slug that is not cached is read from the database once (concurrent misses share the read);
     an unknown slug is remembered as unknown for ``missing_ttl`` seconds in a separate, bounded
     map, so probes for random slugs can neither hammer the database nor push real links out.
@@ -221,6 +251,7 @@ class LinkCache:
         self._missing_size = missing_size
         self._missing_ttl = missing_ttl
         self._links: dict[str, tuple[LinkTarget, ResolvedLink]] = {}
+        self._generation: int | None = None  # link_generation as of the last full load
         self._unknown: dict[str, int] = {}  # slug → epoch second the entry expires
         self._loading: dict[str, asyncio.Future[ResolvedLink | None]] = {}
 
@@ -246,8 +277,18 @@ class LinkCache:
             loading.add_done_callback(partial(self._loaded, slug))
         return await asyncio.shield(loading)
 
+    async def refresh_if_changed(self) -> bool:
+        """:meth:`refresh` if anything a redirect reads changed since the last one (one row
+        read when nothing did); return whether it reloaded."""
+        if await self._repo.link_generation(self._db) == self._generation:
+            return False
+        await self.refresh()
+        return True
+
     async def refresh(self) -> int:
         """Reload the newest ``size`` links; drop entries for links no longer among them."""
+        # Read first: a change made during the reload raises it again for the next check.
+        self._generation = await self._repo.link_generation(self._db)
         seen: set[str] = set()
         before: int | None = None
         while len(seen) < self.size:
@@ -316,7 +357,7 @@ class TrackingService:
         queue_size: int = 50_000,
         batch_size: int = 10_000,
         flush_interval: float = 0.1,
-        cache_refresh_seconds: float = 30,
+        cache_refresh_seconds: float = 5,
         metrics_interval: float = 0.5,
         cache_size: int = 50_000,
         unique_entries: int = 100_000,
@@ -334,6 +375,7 @@ class TrackingService:
             db,
             repo,
             metrics,
+            self._finish,
             limit=queue_size,
             batch_size=batch_size,
             interval=flush_interval,
@@ -410,7 +452,7 @@ class TrackingService:
         while True:
             await asyncio.sleep(self._refresh_seconds)
             try:
-                await self.links.refresh()
+                await self.links.refresh_if_changed()
             except Exception:
                 log.exception("could not refresh the link cache; serving the cached links")
 
@@ -437,44 +479,67 @@ class TrackingService:
     # -- clicks -----------------------------------------------------------------------------
 
     def record(
-        self,
-        link: ResolvedLink,
-        *,
-        ip: str,
-        user_agent: str | None,
-        referer: str | None,
-        country: str | None,
-        now: int,
+        self, link: ResolvedLink, peer: str | None, headers: Mapping[str, str], now: int
     ) -> str | None:
         """Queue a counted click; return its click id, or ``None`` when the queue is full.
 
-        The caller tallies the outcome (:data:`Outcome.COUNTED` or :data:`Outcome.DROPPED`)
-        with :meth:`count`.
+        ``peer`` is the TCP peer address and ``headers`` the request's headers (a
+        case-insensitive mapping, as aiohttp's): the writer reads the client IP, user agent,
+        referrer and country from them later. The caller tallies the outcome
+        (:data:`Outcome.COUNTED` or :data:`Outcome.DROPPED`) with :meth:`count`.
         """
-        writer = self.writer
-        pending = writer.pending
-        if len(pending) >= writer.limit:
+        pending = self.writer.pending
+        if len(pending) >= self.writer.limit:
             return None
-        day = now // DAY
-        if day != self._salt_day:
-            self._switch_salt(day)
-        visitor = self._hasher(ip, user_agent)
         click_id = self._click_ids.new(now)
+        get = headers.get
         pending.append(
             (
                 link.guild_id,
                 link.link_id,
                 link.creator_id,
                 link.campaign_id,
-                click_id,
-                visitor,
-                1 if self._windows.observe(visitor, link.link_id, now) else 0,
-                referrer_host(referer) if referer else None,
-                country,
                 now,
+                click_id,
+                peer,
+                get(_USER_AGENT),
+                get(_FORWARDED_FOR),
+                get(_REFERER),
+                get(_CF_COUNTRY),
+                get(_COUNTRY),
             )
         )
         return click_id
+
+    async def _finish(self, clicks: list[PendingClick]) -> list[ClickRow]:
+        """The rows of queued clicks, in click order: client IP, visitor hash under the day's
+        salt, whether the click is unique, referrer host and country."""
+        rows: list[ClickRow] = []
+        observe = self._windows.observe
+        for at, click in enumerate(clicks, 1):
+            guild_id, link_id, creator_id, campaign_id, now, click_id, peer = click[:7]
+            user_agent, forwarded_for, referer, cf_country, country = click[7:]
+            day = now // DAY
+            if day != self._salt_day:
+                self._switch_salt(day)
+            visitor = self._hasher(client_ip(peer, forwarded_for), user_agent)
+            rows.append(
+                (
+                    guild_id,
+                    link_id,
+                    creator_id,
+                    campaign_id,
+                    click_id,
+                    visitor,
+                    1 if observe(visitor, link_id, now) else 0,
+                    referrer_host(referer) if referer else None,
+                    country_code(cf_country, country),
+                    now,
+                )
+            )
+            if at % _FINISH_SLICE == 0:
+                await asyncio.sleep(0)  # let redirects in between long batches
+        return rows
 
     def count(self, outcome: Outcome) -> None:
         """Tally one answered redirect for the metrics."""

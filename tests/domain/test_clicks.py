@@ -230,28 +230,33 @@ def test_salt_day_is_the_utc_date() -> None:
 
 
 def test_click_ids_are_short_unguessable_and_url_safe() -> None:
-    """Click ids are 16 URL-safe characters and do not repeat."""
+    """Click ids are 18 URL-safe characters and do not repeat."""
     ids = ClickIds()
     made = {ids.new(1_795_000_000) for _ in range(10_000)}
     assert len(made) == 10_000
-    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16}", i) for i in made)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{18}", i) for i in made)
 
 
 def test_click_ids_sort_by_time() -> None:
-    """A later click's id sorts after an earlier one's (the unique index grows at its end)."""
+    """A later click's id sorts after an earlier one's, also within one second (the unique
+    index only appends)."""
     ids = ClickIds()
     times = [1_795_000_000, 1_795_000_001, 1_795_000_064, 1_795_086_400, 2_000_000_000]
     made = [ids.new(t) for t in times]
     assert made == sorted(made)
+    same_second = [ids.new(2_000_000_001) for _ in range(5000)]
+    assert same_second == sorted(same_second)
+    assert len(set(same_second)) == 5000
 
 
 def test_click_ids_use_the_random_source() -> None:
-    """Ten characters (60 bits) of each id come from the random source."""
+    """Nine characters (54 bits) of each id come from the random source."""
     ids = ClickIds(lambda n: bytes(range(256)) * (n // 256) + bytes(n % 256))
     first, second = ids.new(0), ids.new(0)
     assert first[:6] == second[:6] == "------"
-    assert first[6:] == "-0123456789"[:10]
-    assert second[6:] == "9ABCDEFGHI"
+    assert (first[6:9], second[6:9]) == ("---", "--0")
+    assert first[9:] == "-01234567"
+    assert second[9:] == "89ABCDEFG"
 
 
 def test_repeat_click_within_the_hour_is_not_unique() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from multidict import CIMultiDict
 
 from bot.app import Services
 from bot.clock import FrozenClock
@@ -29,9 +30,7 @@ async def tracking(services: Services) -> AsyncIterator[TrackingService]:
 async def _click(tracking: TrackingService, slug: str, ip: str = IP) -> str | None:
     link = await tracking.resolve(slug)
     assert link is not None
-    return tracking.record(
-        link, ip=ip, user_agent=CHROME, referer=None, country=None, now=tracking.now()
-    )
+    return tracking.record(link, ip, CIMultiDict({"User-Agent": CHROME}), tracking.now())
 
 
 def _files_holding(folder: Path, needle: bytes) -> list[str]:
@@ -233,3 +232,25 @@ async def test_counts_per_link(
     since, until = int(start.timestamp()), int(start.timestamp()) + 60
     assert await repo.link_counts(services.db, shop["link_id"], since, until) == (1, 1)
     assert await repo.counts(services.db, shop["creator_id"], since, until) == (3, 3)
+
+
+async def test_background_refresh_reloads_only_after_a_change(
+    services: Services, tracking: TrackingService
+) -> None:
+    """The cache reloads when a link, campaign or creator changed, and not otherwise."""
+    link = await seed_link(services.db)
+    await tracking.links.refresh()
+    assert await tracking.links.refresh_if_changed() is False
+    await services.db.execute(
+        "UPDATE creators SET locale = 'nl' WHERE id = ?", link["creator_id"]
+    )  # not something a redirect reads
+    assert await tracking.links.refresh_if_changed() is False
+    await services.db.execute(
+        "UPDATE campaigns SET destination_url = 'https://shop.example/new' WHERE id = ?",
+        link["campaign_id"],
+    )
+    assert await tracking.links.refresh_if_changed() is True
+    resolved = await tracking.resolve(link["slug"])
+    assert resolved is not None and resolved.destination is not None
+    assert resolved.destination.head.startswith("https://shop.example/new?")
+    assert await tracking.links.refresh_if_changed() is False

@@ -58,7 +58,7 @@ async def test_click_redirects_with_utm_and_click_id(services: Services, aiohttp
     assert query["utm_source"] == [link["source_slug"]]
     assert query["utm_medium"] == ["affiliate"]
     assert query["utm_campaign"] == [link["campaign_slug"]]
-    assert len(query["cb_click"][0]) == 16
+    assert len(query["cb_click"][0]) == 18
 
 
 async def test_counted_click_is_stored(services: Services, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
