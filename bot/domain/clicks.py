@@ -86,7 +86,7 @@ def is_prefetch(purpose: str | None) -> bool:
 
 
 def classify(
-    *, head: bool, user_agent: str | None, purpose: str | None, notrack: bool, countable: bool
+    head: bool, user_agent: str | None, purpose: str | None, notrack: bool, countable: bool
 ) -> Outcome:
     """Whether a redirect counts as a click, and if not, why not."""
     if head or is_prefetch(purpose) or is_bot(user_agent):

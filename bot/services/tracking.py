@@ -516,29 +516,41 @@ class TrackingService:
         salt, whether the click is unique, referrer host and country."""
         rows: list[ClickRow] = []
         observe = self._windows.observe
-        for at, click in enumerate(clicks, 1):
-            guild_id, link_id, creator_id, campaign_id, now, click_id, peer = click[:7]
-            user_agent, forwarded_for, referer, cf_country, country = click[7:]
-            day = now // DAY
-            if day != self._salt_day:
-                self._switch_salt(day)
-            visitor = self._hasher(client_ip(peer, forwarded_for), user_agent)
-            rows.append(
-                (
-                    guild_id,
-                    link_id,
-                    creator_id,
-                    campaign_id,
-                    click_id,
-                    visitor,
-                    1 if observe(visitor, link_id, now) else 0,
-                    referrer_host(referer) if referer else None,
-                    country_code(cf_country, country),
-                    now,
+        for start in range(0, len(clicks), _FINISH_SLICE):
+            if start:
+                await asyncio.sleep(0)  # let redirects in between the slices of a long batch
+            for (
+                guild_id,
+                link_id,
+                creator_id,
+                campaign_id,
+                now,
+                click_id,
+                peer,
+                user_agent,
+                forwarded_for,
+                referer,
+                cf_country,
+                country,
+            ) in clicks[start : start + _FINISH_SLICE]:
+                day = now // DAY
+                if day != self._salt_day:
+                    self._switch_salt(day)
+                visitor = self._hasher(client_ip(peer, forwarded_for), user_agent)
+                rows.append(
+                    (
+                        guild_id,
+                        link_id,
+                        creator_id,
+                        campaign_id,
+                        click_id,
+                        visitor,
+                        1 if observe(visitor, link_id, now) else 0,
+                        referrer_host(referer) if referer else None,
+                        country_code(cf_country, country) if cf_country or country else None,
+                        now,
+                    )
                 )
-            )
-            if at % _FINISH_SLICE == 0:
-                await asyncio.sleep(0)  # let redirects in between long batches
         return rows
 
     def count(self, outcome: Outcome) -> None:

@@ -117,11 +117,11 @@ def redirect_handler(tracking: TrackingService) -> Handler:
         if query_string:
             forwarded, notrack = visitor_query(query_string)
         outcome = classify(
-            head=request.method == "HEAD",
-            user_agent=headers.get(_USER_AGENT),
-            purpose=headers.get(_SEC_PURPOSE) or headers.get(_PURPOSE),
-            notrack=notrack,
-            countable=link.countable,
+            request.method == "HEAD",
+            headers.get(_USER_AGENT),
+            headers.get(_SEC_PURPOSE) or headers.get(_PURPOSE),
+            notrack,
+            link.countable,
         )
         click_id = None
         if outcome is counted:

@@ -254,3 +254,17 @@ async def test_background_refresh_reloads_only_after_a_change(
     assert resolved is not None and resolved.destination is not None
     assert resolved.destination.head.startswith("https://shop.example/new?")
     assert await tracking.links.refresh_if_changed() is False
+
+
+async def test_a_long_batch_is_finished_in_click_order(
+    services: Services, tracking: TrackingService
+) -> None:
+    """700 clicks of two visitors in one batch (finished in slices between which redirects
+    run): stored in click order, and only each visitor's first click is unique."""
+    link = await seed_link(services.db)
+    tracking.writer.pause()
+    ids = [await _click(tracking, link["slug"], ip=f"198.51.100.{i % 2}") for i in range(700)]
+    rows = await _rows(services)
+    assert [r["click_id"] for r in rows] == ids
+    assert [r["is_unique"] for r in rows] == [1, 1] + [0] * 698
+    assert len({r["visitor_hash"] for r in rows}) == 2
