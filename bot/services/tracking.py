@@ -485,8 +485,8 @@ class TrackingService:
 
         ``peer`` is the TCP peer address and ``headers`` the request's headers (a
         case-insensitive mapping, as aiohttp's): the writer reads the client IP, user agent,
-        referrer and country from them later. The caller tallies the outcome
-        (:data:`Outcome.COUNTED` or :data:`Outcome.DROPPED`) with :meth:`count`.
+        referrer and country from them later. The caller adds the outcome
+        (:data:`Outcome.COUNTED` or :data:`Outcome.DROPPED`) to :attr:`tally`.
         """
         pending = self.writer.pending
         if len(pending) >= self.writer.limit:
@@ -552,10 +552,6 @@ class TrackingService:
                     )
                 )
         return rows
-
-    def count(self, outcome: Outcome) -> None:
-        """Tally one answered redirect for the metrics."""
-        self.tally[outcome] += 1
 
     def publish_metrics(self) -> None:
         """Add the tallied redirects to the Prometheus counters (done every

@@ -27,7 +27,6 @@ from bot.domain.clicks import Outcome, classify, visitor_query
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, render
 from bot.services.tracking import Missing, TrackingService
 
-TRACKING = web.AppKey("tracking", TrackingService)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Header names as istr: aiohttp's header lookups skip case-folding them, about half the cost.
 _USER_AGENT = istr("User-Agent")
@@ -144,7 +143,6 @@ def redirect_handler(tracking: TrackingService) -> Handler:
 
 def setup(app: web.Application, tracking: TrackingService) -> None:
     """Register the redirect routes and run the click writer for the app's lifetime."""
-    app[TRACKING] = tracking
     app.router.add_get("/r/{slug}", redirect_handler(tracking))  # also answers HEAD
 
     async def click_writer(_app: web.Application) -> AsyncIterator[None]:
