@@ -384,6 +384,9 @@ class UniqueWindows:
 
     Bounded: entries leave when their window has passed, or, oldest first, when more than
     ``max_entries`` are open (a visitor evicted that way may count as unique again early).
+    Past the bound the oldest ``max_entries // 64`` leave at once rather than one per click:
+    a dict keeps deleted slots at its front until it resizes, and finding the oldest entry
+    rescans them, so evicting one at a time cost ~240 µs per click on a full map of 100 000.
     """
 
     def __init__(
@@ -391,6 +394,7 @@ class UniqueWindows:
     ) -> None:
         self.window_seconds = window_seconds
         self.max_entries = max_entries
+        self._slack = max(1, max_entries // 64)
         # Insertion order is window-start order, so expired entries sit at the front.
         self._starts: dict[tuple[str, int], int] = {}
         self._swept = -1  # the second of the last sweep for expired windows
@@ -423,8 +427,13 @@ class UniqueWindows:
     def _evict(self, now: int) -> None:
         starts = self._starts
         horizon = now - self.window_seconds
-        while starts:
-            oldest_key = next(iter(starts))
-            if len(starts) <= self.max_entries and starts[oldest_key] > horizon:
-                return
-            del starts[oldest_key]
+        excess = len(starts) - self.max_entries
+        if excess > 0:
+            excess += self._slack
+        leaving = []
+        for key, start in starts.items():
+            if start > horizon and len(leaving) >= excess:
+                break
+            leaving.append(key)
+        for key in leaving:
+            del starts[key]

@@ -281,9 +281,23 @@ def test_windows_stay_bounded() -> None:
     windows = UniqueWindows(3600, max_entries=100)
     for i in range(1000):
         windows.observe(f"v{i}", 1, 1000 + i)
-    assert len(windows) == 100
+        assert len(windows) <= 100
+    assert len(windows) >= 99
     windows.observe("late", 1, 1000 + 999 + 3600)
     assert len(windows) == 1
+
+
+def test_a_full_map_evicts_its_oldest_windows_in_batches() -> None:
+    """Past the bound the oldest 1/64 leave together; newer windows still de-duplicate."""
+    windows = UniqueWindows(3600, max_entries=640)
+    for i in range(640):
+        windows.observe(f"v{i}", 1, 1000)
+    assert len(windows) == 640
+    assert windows.observe("new", 1, 1000)
+    assert len(windows) == 640 + 1 - 11  # one over the bound, plus 10 (640 // 64) more
+    assert windows.observe("v0", 1, 1000)  # among the oldest: evicted, unique again
+    assert not windows.observe("v11", 1, 1000)  # the oldest still kept
+    assert not windows.observe("new", 1, 1000)
 
 
 def test_remembered_windows_survive() -> None:
