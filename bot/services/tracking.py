@@ -1,12 +1,14 @@
 """Use case: resolve tracking links and record clicks without slowing the redirect.
 
-The redirect never waits on the disk. :meth:`TrackingService.record` decides everything in
-memory — the visitor hash (from the day's salt, loaded at start), whether the click is unique
-(from :class:`~bot.domain.clicks.UniqueWindows`) and the click id — and puts the finished row
-on the bounded pending list of :class:`ClickWriter`, whose task inserts whatever is pending
-every ``flush_interval``, one transaction per batch. A full list drops the click (counted in
+The redirect never waits on the disk. :meth:`TrackingService.record` gives a counted click
+its id and appends the raw facts (link, second, peer, a few headers) to the bounded pending
+list of :class:`ClickWriter`. Every ``flush_interval`` the writer's task takes the list, works
+out each click's visitor hash (under the day's salt, loaded at start), uniqueness (from
+:class:`~bot.domain.clicks.UniqueWindows`), referrer host and country, and inserts the batch,
+one transaction per batch. A full list drops the click (counted in
 ``creatorbot_clicks_dropped``) instead of making the visitor wait. Redirect outcomes are
-tallied in memory and published to the Prometheus counters every half second.
+tallied in memory and published to the Prometheus counters every half second; counted clicks
+are not tallied per redirect, they are the clicks the writer has queued.
 
 Link lookups come from :class:`LinkCache`: loaded at start, and reloaded in the background
 when the ``link_generation`` counter (raised by triggers on links, campaigns and creators)
@@ -114,6 +116,7 @@ class ClickWriter:
         self._batch_size = batch_size
         self._interval = interval
         self.pending: list[PendingClick] = []
+        self.taken = 0  # clicks taken off pending so far; with len(pending), all ever queued
         self._salts: dict[str, bytes] = {}
         self._purge_before: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -186,6 +189,7 @@ class ClickWriter:
     async def _write_pending(self) -> None:
         # Shielded: a stop() during the write lets the transactions finish; stop() waits.
         rows, self.pending = self.pending, []
+        self.taken += len(rows)
         writing = self._writing = asyncio.ensure_future(self._write_batches(rows))
         try:
             await asyncio.shield(writing)
@@ -250,19 +254,22 @@ class LinkCache:
         self.size = size
         self._missing_size = missing_size
         self._missing_ttl = missing_ttl
-        self._links: dict[str, tuple[LinkTarget, ResolvedLink]] = {}
+        # slug → link for the redirect (read directly through ``resolved.get``) and slug →
+        # the stored row it was made from, to tell on a reload whether it changed.
+        self.resolved: dict[str, ResolvedLink] = {}
+        self._targets: dict[str, LinkTarget] = {}
         self._generation: int | None = None  # link_generation as of the last full load
         self._unknown: dict[str, int] = {}  # slug → epoch second the entry expires
         self._loading: dict[str, asyncio.Future[ResolvedLink | None]] = {}
 
     def __len__(self) -> int:
-        return len(self._links)
+        return len(self.resolved)
 
     def get(self, slug: str, now: int) -> ResolvedLink | Missing | None:
         """The cached link (``None``: known to be unknown), or ``Missing.MISSING``."""
-        entry = self._links.get(slug)
-        if entry is not None:
-            return entry[1]
+        link = self.resolved.get(slug)
+        if link is not None:
+            return link
         expires = self._unknown.get(slug)
         if expires is not None and expires > now:
             return None
@@ -294,26 +301,27 @@ class LinkCache:
         while len(seen) < self.size:
             limit = min(self.PAGE, self.size - len(seen))
             page = await self._repo.link_targets(self._db, before, limit)
-            links = self._links
+            targets = self._targets
             for slug, target in page:
                 seen.add(slug)
-                entry = links.get(slug)
-                if entry is None or entry[0] != target:
+                if targets.get(slug) != target:
                     self._store(slug, target)
             if len(page) < limit:
                 break
             before = page[-1][1].link_id
-        for slug in [s for s in self._links if s not in seen]:
-            del self._links[slug]
+        for slug in [s for s in self._targets if s not in seen]:
+            del self._targets[slug], self.resolved[slug]
         return len(seen)
 
     def forget(self, slug: str | None = None) -> None:
         """Drop one slug (or every slug) so the next request reads it again."""
         if slug is None:
-            self._links.clear()
+            self.resolved.clear()
+            self._targets.clear()
             self._unknown.clear()
         else:
-            self._links.pop(slug, None)
+            self.resolved.pop(slug, None)
+            self._targets.pop(slug, None)
             self._unknown.pop(slug, None)
 
     async def _read(self, slug: str, now: int) -> ResolvedLink | None:
@@ -334,10 +342,12 @@ class LinkCache:
         link = resolve_link(target)
         if link.destination is None:
             log.warning("link %d has a destination that is not an http(s) URL", link.link_id)
-        links = self._links
-        if slug not in links and len(links) >= self.size:
-            del links[next(iter(links))]
-        links[slug] = (target, link)
+        targets = self._targets
+        if slug not in targets and len(targets) >= self.size:
+            oldest = next(iter(targets))
+            del targets[oldest], self.resolved[oldest]
+        targets[slug] = target
+        self.resolved[slug] = link
         return link
 
     def _loaded(self, slug: str, _future: asyncio.Future[ResolvedLink | None]) -> None:
@@ -394,7 +404,10 @@ class TrackingService:
         # Redirect outcomes are tallied in plain ints (the redirect adds to this dict) and
         # added to the Prometheus counters every metrics_interval: a locked Counter.inc per
         # redirect measurably cost ~10% of the tracker's throughput.
+        # Counted clicks are not tallied: they are the clicks ever queued, which the writer
+        # knows (taken + pending), so a counted redirect adds nothing here.
         self.tally: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
+        self._queued_published = 0
         metrics.click_queue_depth.set_function(lambda: len(self.writer.pending))
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -485,8 +498,8 @@ class TrackingService:
 
         ``peer`` is the TCP peer address and ``headers`` the request's headers (a
         case-insensitive mapping, as aiohttp's): the writer reads the client IP, user agent,
-        referrer and country from them later. The caller adds the outcome
-        (:data:`Outcome.COUNTED` or :data:`Outcome.DROPPED`) to :attr:`tally`.
+        referrer and country from them later. A queued click is counted in the metrics as
+        queued; on ``None`` the caller adds :data:`Outcome.DROPPED` to :attr:`tally`.
         """
         pending = self.writer.pending
         if len(pending) >= self.writer.limit:
@@ -560,6 +573,10 @@ class TrackingService:
         counts = dict(tally)
         for outcome in counts:
             tally[outcome] = 0
+        writer = self.writer
+        queued = writer.taken + len(writer.pending)
+        counts[Outcome.COUNTED] += queued - self._queued_published
+        self._queued_published = queued
         for outcome, n in counts.items():
             if n:
                 self._redirects[outcome].inc(n)

@@ -25,7 +25,7 @@ from multidict import istr
 
 from bot.domain.clicks import Outcome, classify, visitor_query
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, render
-from bot.services.tracking import Missing, TrackingService
+from bot.services.tracking import TrackingService
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Header names as istr: aiohttp's header lookups skip case-folding them, about half the cost.
@@ -89,7 +89,7 @@ def not_found(request: web.Request) -> web.Response:
 def redirect_handler(tracking: TrackingService) -> Handler:
     """The ``/r/{slug}`` handler: 302 to the link's destination with UTM parameters and, for a
     counted click, the click id; 404 for an unknown slug."""
-    links = tracking.links
+    cached = tracking.links.resolved.get
     seconds = tracking.seconds
     record = tracking.record
     tally = tracking.tally
@@ -98,19 +98,20 @@ def redirect_handler(tracking: TrackingService) -> Handler:
     async def redirect(request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
         now = int(seconds())
-        link = links.get(slug, now)
-        if link is Missing.MISSING:
-            link = await tracking.resolve(slug, now)
+        link = cached(slug)
         if link is None:
-            tally[Outcome.NOT_FOUND] += 1
-            return not_found(request)
+            link = await tracking.resolve(slug, now)
+            if link is None:
+                tally[Outcome.NOT_FOUND] += 1
+                return not_found(request)
         destination = link.destination
         if destination is None:
             tally[Outcome.BAD_DESTINATION] += 1
             return not_found(request)
 
         headers = request.headers
-        query_string = request.query_string
+        # The raw query: visitor_query splits it on "&" before decoding the parts.
+        query_string = request.rel_url.raw_query_string
         forwarded: Sequence[tuple[str, str]] = ()
         notrack = False
         if query_string:
@@ -125,11 +126,12 @@ def redirect_handler(tracking: TrackingService) -> Handler:
         click_id = None
         if outcome is counted:
             # The rest of the click (visitor hash, uniqueness, referrer, country) is worked out
-            # by the click writer, a batch at a time.
+            # by the click writer, a batch at a time; the writer also counts it.
             click_id = record(link, request.remote, headers, now)
             if click_id is None:
-                outcome = Outcome.DROPPED
-        tally[outcome] += 1
+                tally[Outcome.DROPPED] += 1
+        else:
+            tally[outcome] += 1
         return web.Response(
             status=302,
             headers={

@@ -10,6 +10,7 @@ from bot.domain.clicks import (
     ClickIds,
     Outcome,
     UniqueWindows,
+    VisitorHasher,
     classify,
     client_ip,
     country_code,
@@ -221,6 +222,26 @@ def test_visitor_hash_depends_on_the_salt() -> None:
     assert first != visitor_hash(b"a" * 32, "203.0.113.6", CHROME)
     assert re.fullmatch(r"[0-9a-f]{32}", first)
     assert "203" not in first.replace("0", "")  # not trivially derived
+
+
+def test_a_hasher_keeps_user_agent_states_without_changing_any_hash() -> None:
+    """The kept per-user-agent states give the same hashes as a fresh hasher, also after the
+    bounded store was emptied, and never mix two user agents or two IPs up."""
+    hasher = VisitorHasher(b"a" * 32, agents=3)
+    visits = [(f"203.0.113.{i % 5}", f"{CHROME} v{i % 4}" if i % 7 else None) for i in range(40)]
+    hashes = [hasher(ip, agent) for ip, agent in visits]
+    assert hashes == [visitor_hash(b"a" * 32, ip, agent) for ip, agent in visits]
+    assert len(set(hashes)) == len(set(visits))
+    assert len(hasher._agents) <= 3
+
+
+def test_forwarded_for_must_look_like_an_ip() -> None:
+    """Only an IPv4/IPv6 literal of 2-45 characters is taken from X-Forwarded-For."""
+    assert client_ip("127.0.0.1", " 2001:DB8::1 , 10.0.0.1") == "2001:db8::1"
+    assert client_ip("127.0.0.1", "unknown") == "127.0.0.1"
+    assert client_ip("127.0.0.1", "1.2.3.4; drop") == "127.0.0.1"
+    assert client_ip("127.0.0.1", "1" * 46) == "127.0.0.1"
+    assert client_ip("127.0.0.1", "") == "127.0.0.1"
 
 
 def test_salt_day_is_the_utc_date() -> None:
