@@ -24,7 +24,10 @@ Reading the numbers: the aiohttp-client generator saturates its own core at ~3 0
 below what either server can do, so its ratio says little; install wrk for real figures. Every
 round runs the servers at saturation, so latency follows Little's law (50 connections at
 6 000 req/s is ~8 ms in the queue); p99 reflects queueing plus scheduling hiccups of a shared
-core, not the handler alone.
+core, not the handler alone. On Linux each round also reports the server's CPU time per
+request (from /proc, all threads, the click writer's included): on a shared virtual machine
+req/s of one round can swing by a third, while CPU per request moves much less, so the
+median CPU ratio is the steadier figure for comparing changes.
 """
 
 from __future__ import annotations
@@ -193,6 +196,15 @@ class Server:
             raise SystemExit(f"{kind} server did not start: {line!r}")
         return cls(kind, process, int(line.split()[1]))
 
+    def cpu_seconds(self) -> float | None:
+        """The server process's CPU time so far (all threads), from /proc; None elsewhere."""
+        try:
+            stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)
         out, _ = self.process.communicate(timeout=60)
@@ -211,6 +223,7 @@ class Result:
     counted: int = 0  # 302 with cb_click
     redirects: int = 0
     errors: int = 0
+    cpu_us: float | None = None  # server CPU time per request
     latencies: list[float] = field(default_factory=list, repr=False)
 
     @property
@@ -413,7 +426,11 @@ def main() -> None:
                 if kind == "tracked":
                     counted += warm.counted
             for kind in ("bare", "tracked") * args.rounds:
+                cpu_before = servers[kind].cpu_seconds()
                 result = load(servers[kind].port, args.seconds)
+                cpu_after = servers[kind].cpu_seconds()
+                if cpu_before is not None and cpu_after is not None and result.requests:
+                    result.cpu_us = (cpu_after - cpu_before) / result.requests * 1e6
                 results[kind].append(result)
                 if kind == "tracked":
                     counted += result.counted
@@ -421,6 +438,7 @@ def main() -> None:
                     f"  {kind:8s} {result.rps:9.0f} req/s   p50 {result.p50_ms:6.2f} ms   "
                     f"p99 {result.p99_ms:6.2f} ms   302s {result.redirects}   "
                     f"errors {result.errors}"
+                    + (f"   cpu {result.cpu_us:5.1f} µs/req" if result.cpu_us else "")
                 )
             time.sleep(1.0)  # the tracker publishes its redirect tallies every 0.5 s
             server_counted = _server_counted(servers["tracked"].port)
@@ -446,6 +464,14 @@ def main() -> None:
     pairs = [t.rps / b.rps for b, t in zip(results["bare"], results["tracked"], strict=True)]
     print(f"ratio tracked/bare: {ratio:.2f}  (bar: >= 0.80; tracker p99 bar: <= 10 ms)")
     print(f"ratio per pair: {', '.join(f'{r:.2f}' for r in pairs)}")
+    cpu = {kind: [r.cpu_us for r in results[kind] if r.cpu_us] for kind in results}
+    if all(cpu.values()):
+        # Less noisy than req/s on a shared machine: what one request costs the server core.
+        bare_cpu, tracked_cpu = (statistics.median(cpu[k]) for k in ("bare", "tracked"))
+        print(
+            f"server CPU per request (median): bare {bare_cpu:.1f} µs, tracked "
+            f"{tracked_cpu:.1f} µs -> CPU ratio bare/tracked {bare_cpu / tracked_cpu:.2f}"
+        )
     print(f"tracker shutdown: {stopped}")
     # wrk ends a round with requests in flight: the tracker may have counted (and stored)
     # clicks whose answers wrk never read, at most one per connection and tracker round.
