@@ -208,6 +208,43 @@ class MoneyRepository:
         """
         return await tx.execute(query, conversion_id, refund_key, kind, amount, now) == 1
 
+    async def park_adjustment(
+        self,
+        tx: Transaction,
+        *,
+        source: str,
+        order_id: str,
+        refund_key: str,
+        kind: str,
+        refund_minor: int,
+        gross_basis: bool,
+        now: int,
+    ) -> bool:
+        """Keep a refund or cancellation whose sale has not arrived yet, once per refund key;
+        False if it is kept already."""
+        query = """
+            INSERT INTO early_adjustments (source, order_id, refund_key, kind, refund_minor,
+                                           gross_basis, received_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (source, order_id, refund_key) DO NOTHING
+        """
+        values = (source, order_id, refund_key, kind, refund_minor, int(gross_basis), now)
+        return await tx.execute(query, *values) == 1
+
+    async def take_parked(self, tx: Transaction, source: str, order_id: str) -> list[sqlite3.Row]:
+        """The kept refunds and cancellations of an order, oldest first, deleting them."""
+        query = "SELECT * FROM early_adjustments WHERE source = ? AND order_id = ? ORDER BY id"
+        rows = await tx.fetch_all(query, source, order_id)
+        if rows:
+            await tx.execute(
+                "DELETE FROM early_adjustments WHERE source = ? AND order_id = ?", source, order_id
+            )
+        return rows
+
+    async def forget_parked_before(self, tx: Transaction, before: int) -> int:
+        """Drop kept refunds whose sale never came."""
+        return await tx.execute("DELETE FROM early_adjustments WHERE received_at < ?", before)
+
     async def add_refunded(
         self, tx: Transaction, conversion_id: int, amount: int, cancelled: bool
     ) -> None:

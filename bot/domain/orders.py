@@ -62,4 +62,4 @@ class IngestOutcome(StrEnum):
 
     RECORDED = "recorded"  # a new conversion or adjustment was committed
     DUPLICATE = "duplicate"  # seen before: nothing changed
-    IGNORED = "ignored"  # nothing to do (e.g. refund of an order we never saw)
+    IGNORED = "ignored"  # nothing to do (e.g. a topic or status the program does not use)

@@ -4,7 +4,9 @@ Every ingest path hands an :class:`~bot.domain.orders.OrderEvent` to :meth:`inge
 conversion, its commission and the ledger entries are written in one ``BEGIN IMMEDIATE``
 transaction that commits before the method returns, so a webhook is only acknowledged once
 its money is safe. Idempotency is the schema's: ``UNIQUE (source, order_id)`` for orders and
-``UNIQUE (conversion_id, refund_key)`` for refunds.
+``UNIQUE (conversion_id, refund_key)`` for refunds. Shops do not deliver webhooks in order: a
+refund or cancellation of an order not seen yet is kept in ``early_adjustments`` (once per
+refund key, for 30 days) and applied in the transaction that records the sale.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 # More orders than this from one visitor within a day put the newest commissions on hold.
 VISITOR_ORDER_LIMIT = 5
 MAX_ORDER_ID = 200
+# A refund or cancellation that arrives before its sale is kept this long for the sale.
+PARKED_DAYS = 30
 MATURE_BATCH = 1000
 
 
@@ -203,6 +207,7 @@ class ConversionService:
                 await self._accrue(
                     tx, event, attribution, settings, conversion_id, flags, actor_id, now
                 )
+            await self._apply_parked(tx, event.source.value, event.order_id, now)
         log.info(
             "conversion %s/%s recorded (%s)", event.source.value, conversion_id, attribution.method
         )
@@ -304,41 +309,90 @@ class ConversionService:
 
     async def _adjust(self, event: OrderEvent, actor_id: int | None) -> IngestOutcome:
         now = to_epoch(self._clock.now())
+        cancel = event.kind is EventKind.CANCEL
+        key = "cancel" if cancel else (event.refund_id or f"refund:{event.refund_minor}")
+        gross = event.extra.get("refund_basis") == "gross"
         async with self._db.transaction() as tx:
             conversion = await self._money.conversion(tx, event.source.value, event.order_id)
             if conversion is None:
-                log.info("refund for unknown order from %s ignored", event.source.value)
-                return IngestOutcome.IGNORED
-            outstanding = conversion.net_minor - conversion.refunded_minor
-            cancel = event.kind is EventKind.CANCEL
-            refunded = event.refund_minor or 0
-            if event.extra.get("refund_basis") == "gross" and conversion.gross_minor:
-                # The sender refunds what the customer paid; our amounts are net.
-                refunded = share(refunded, conversion.net_minor, conversion.gross_minor)
-            amount = outstanding if cancel else min(refunded, outstanding)
-            key = "cancel" if cancel else (event.refund_id or f"refund:{event.refund_minor}")
-            recorded = await self._money.add_adjustment(
-                tx,
-                conversion_id=conversion.id,
-                refund_key=key,
-                kind="cancel" if cancel else "refund",
-                amount=amount,
-                now=now,
-            )
-            if not recorded:
-                return IngestOutcome.DUPLICATE
-            await self._money.add_refunded(tx, conversion.id, amount, cancel)
-            commission = await self._money.commission_for_conversion(tx, conversion.id)
-            if commission is not None:
-                refunded_total = conversion.refunded_minor + amount
-                due = reversal_due(
-                    commission.amount_minor,
-                    commission.reversed_minor,
-                    conversion.net_minor,
-                    conversion.net_minor if cancel else refunded_total,
+                # Webhooks are not ordered: keep it for the sale, applied when that arrives.
+                await self._money.forget_parked_before(tx, now - PARKED_DAYS * 86_400)
+                parked = await self._money.park_adjustment(
+                    tx,
+                    source=event.source.value,
+                    order_id=event.order_id,
+                    refund_key=key,
+                    kind="cancel" if cancel else "refund",
+                    refund_minor=event.refund_minor or 0,
+                    gross_basis=gross,
+                    now=now,
                 )
-                await self._reverse(tx, commission, due, actor_id, now)
-        return IngestOutcome.RECORDED
+                log.info("refund for an order not seen yet from %s kept", event.source.value)
+                return IngestOutcome.RECORDED if parked else IngestOutcome.DUPLICATE
+            recorded = await self._apply_adjustment(
+                tx, conversion, key, cancel, event.refund_minor or 0, gross, actor_id, now
+            )
+        return IngestOutcome.RECORDED if recorded else IngestOutcome.DUPLICATE
+
+    async def _apply_parked(self, tx: Transaction, source: str, order_id: str, now: int) -> None:
+        """Apply the refunds and cancellations that arrived before this order's sale."""
+        parked = await self._money.take_parked(tx, source, order_id)
+        for row in parked:
+            conversion = await self._money.conversion(tx, source, order_id)
+            assert conversion is not None
+            cancel = row["kind"] == "cancel"
+            await self._apply_adjustment(
+                tx,
+                conversion,
+                row["refund_key"],
+                cancel,
+                row["refund_minor"],
+                bool(row["gross_basis"]),
+                None,
+                now,
+            )
+
+    async def _apply_adjustment(
+        self,
+        tx: Transaction,
+        conversion: ConversionRow,
+        key: str,
+        cancel: bool,
+        refund_minor: int,
+        gross: bool,
+        actor_id: int | None,
+        now: int,
+    ) -> bool:
+        """Record one refund or cancellation of ``conversion`` and reverse its share of the
+        commission; False if this refund key was applied before."""
+        outstanding = conversion.net_minor - conversion.refunded_minor
+        refunded = refund_minor
+        if gross and conversion.gross_minor:
+            # The sender refunds what the customer paid; our amounts are net.
+            refunded = share(refunded, conversion.net_minor, conversion.gross_minor)
+        amount = outstanding if cancel else min(refunded, outstanding)
+        recorded = await self._money.add_adjustment(
+            tx,
+            conversion_id=conversion.id,
+            refund_key=key,
+            kind="cancel" if cancel else "refund",
+            amount=amount,
+            now=now,
+        )
+        if not recorded:
+            return False
+        await self._money.add_refunded(tx, conversion.id, amount, cancel)
+        commission = await self._money.commission_for_conversion(tx, conversion.id)
+        if commission is not None:
+            refunded_total = conversion.refunded_minor + amount
+            due = reversal_due(
+                commission.amount_minor,
+                commission.reversed_minor,
+                conversion.net_minor,
+                conversion.net_minor if cancel else refunded_total,
+            )
+            await self._reverse(tx, commission, due, actor_id, now)
+        return True
 
     async def _reverse(
         self,

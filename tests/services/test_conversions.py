@@ -209,11 +209,51 @@ async def test_cancel_reverses_the_rest(program: Services, clock: FrozenClock) -
     assert await program.db.fetch_val("SELECT status FROM conversions") == "cancelled"
 
 
-async def test_refund_of_unknown_order_ignored(program: Services, clock: FrozenClock) -> None:
-    """A refund for an order we never saw is acknowledged and changes nothing."""
-    assert (
-        await program.conversions.ingest(_refund(clock, "nope", 100, "r")) is IngestOutcome.IGNORED
+async def test_refund_before_its_sale_is_applied_when_the_sale_arrives(
+    program: Services, clock: FrozenClock
+) -> None:
+    """Webhooks come in any order: a refund for an order not seen yet is kept (once), and the
+    sale that follows earns only its unrefunded share; a later redelivery changes nothing."""
+    refund = _refund(clock, "1001", 3_000, "r1")
+    assert await program.conversions.ingest(refund) is IngestOutcome.RECORDED
+    assert await program.conversions.ingest(refund) is IngestOutcome.DUPLICATE
+    assert await _commissions(program) == []
+    assert await program.conversions.ingest(_sale(clock, net=10_000)) is IngestOutcome.RECORDED
+    [commission] = await _commissions(program)
+    assert (commission["amount_minor"], commission["reversed_minor"]) == (1_000, 300)
+    assert await program.db.fetch_val("SELECT refunded_minor FROM conversions") == 3_000
+    assert await program.db.fetch_val("SELECT COUNT(*) FROM early_adjustments") == 0
+    assert await program.conversions.ingest(refund) is IngestOutcome.DUPLICATE
+    assert (await _balances(program)).pending == 700
+
+
+async def test_cancel_before_its_sale_reverses_it_all(
+    program: Services, clock: FrozenClock
+) -> None:
+    """A cancellation that overtakes its order leaves the order cancelled and unpaid."""
+    cancel = OrderEvent(
+        source=Source.SHOPIFY, kind=EventKind.CANCEL, order_id="1001", occurred_at=clock.now()
     )
+    await program.conversions.ingest(cancel)
+    await program.conversions.ingest(_sale(clock))
+    [commission] = await _commissions(program)
+    assert (commission["reversed_minor"], commission["state"]) == (1_000, "reversed")
+    assert await program.db.fetch_val("SELECT status FROM conversions") == "cancelled"
+
+
+async def test_an_early_refund_is_kept_for_30_days_and_per_source(
+    program: Services, clock: FrozenClock
+) -> None:
+    """A kept refund only meets the same shop's order, and is dropped after 30 days."""
+    await program.conversions.ingest(_refund(clock, "1001", 5_000, "r1"))
+    await program.conversions.ingest(_sale(clock, source=Source.WOOCOMMERCE))
+    [commission] = await _commissions(program)
+    assert commission["reversed_minor"] == 0
+    clock.advance(days=31)
+    await program.conversions.ingest(_refund(clock, "other", 100, "r9"))
+    assert await program.db.fetch_val("SELECT order_id FROM early_adjustments") == "other"
+    await program.conversions.ingest(_sale(clock, occurred_at=clock.now()))
+    assert [c["reversed_minor"] for c in await _commissions(program)] == [0, 0]
 
 
 async def test_refund_after_payout_is_clawed_back(program: Services, clock: FrozenClock) -> None:

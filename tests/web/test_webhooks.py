@@ -249,6 +249,16 @@ async def test_shopify_refund_reduces_the_conversion(client: Any, shop: Services
     assert row["refunded_minor"] == 4500
 
 
+async def test_shopify_refund_before_its_order_is_kept(client: Any, shop: Services) -> None:
+    """A refund delivered before its order is acknowledged and applied when the order comes."""
+    refund = await _shopify(client, _payload("shopify_refund.json"), topic="refunds/create")
+    assert (refund.status, await refund.json()) == (200, {"result": "recorded"})
+    assert await _conversions(shop) == []
+    await _shopify(client, _payload("shopify_order.json"))
+    [row] = await _conversions(shop)
+    assert row["refunded_minor"] == 4500
+
+
 async def test_shopify_cancel_reverses_the_conversion(client: Any, shop: Services) -> None:
     """orders/cancelled marks the conversion cancelled."""
     body = _payload("shopify_order.json")
