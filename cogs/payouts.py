@@ -1,4 +1,4 @@
-"""``/payout-method`` for creators and ``/payouts preview|run|mark-paid`` for managers."""
+"""``/payout-method`` for creators and ``/payouts preview|run|mark-paid|cancel`` for managers."""
 
 from __future__ import annotations
 
@@ -100,6 +100,17 @@ class PayoutsGroup(
                 timezone=settings.timezone,
             ),
         )
+
+    @app_commands.command(name="cancel", description=text("payouts.cancel.description"))
+    @app_commands.describe(batch=text("payouts.options.batch"))
+    async def cancel(
+        self, interaction: discord.Interaction, batch: app_commands.Range[int, 1, 2**53]
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        summary = await svc.payouts.cancel(interaction.guild_id, interaction.user.id, batch)
+        await reply(interaction, render("payouts.cancelled", lang(interaction), batch=summary))
 
 
 async def notify_paid(client: discord.Client, svc: Services, result: MarkPaid) -> Counter[str]:

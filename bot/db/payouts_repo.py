@@ -55,7 +55,7 @@ def _batch(row: sqlite3.Row) -> BatchRow:
     return BatchRow(
         id=row["id"],
         guild_id=row["guild_id"],
-        status=row["status"],
+        status="cancelled" if row["cancelled_at"] is not None else row["status"],
         item_count=row["item_count"],
         created_by=row["created_by"],
         created_at=row["created_at"],
@@ -168,18 +168,32 @@ class PayoutRepository:
         amount_minor: int,
         actor_id: int | None,
         now: int,
+        cancel: bool = False,
     ) -> None:
-        """Move the whole approved balance (clawbacks included) to paid."""
+        """Move the whole approved balance (clawbacks included) to paid; with
+        ``cancel``, move a cancelled batch's item back from paid to approved."""
+        sign = -1 if cancel else 1
         query = """
             INSERT INTO ledger_entries (guild_id, creator_id, commission_id, bucket, kind,
                                         amount_minor, currency, actor_id, created_at,
                                         payout_batch_id)
-            VALUES (?, ?, NULL, ?, 'payout', ?, ?, ?, ?, ?)
+            VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
         """
+        kind = "payout_cancel" if cancel else "payout"
         await tx.execute_many(
             query,
             [
-                (guild_id, creator_id, bucket, amount, currency, actor_id, now, batch_id)
+                (
+                    guild_id,
+                    creator_id,
+                    bucket,
+                    kind,
+                    sign * amount,
+                    currency,
+                    actor_id,
+                    now,
+                    batch_id,
+                )
                 for bucket, amount in (("approved", -amount_minor), ("paid", amount_minor))
             ],
         )
@@ -199,9 +213,30 @@ class PayoutRepository:
         """Frozen → paid; False if the batch was paid already."""
         query = """
             UPDATE payout_batches SET status = 'paid', paid_by = ?, paid_at = ?
-            WHERE id = ? AND status = 'frozen'
+            WHERE id = ? AND status = 'frozen' AND cancelled_at IS NULL
         """
         return await tx.execute(query, actor_id, now, batch_id) == 1
+
+    async def cancel_batch(
+        self, tx: Transaction, batch_id: int, actor_id: int | None, now: int
+    ) -> bool:
+        """Frozen → cancelled; False if the batch was paid or cancelled already."""
+        query = """
+            UPDATE payout_batches SET cancelled_by = ?, cancelled_at = ?
+            WHERE id = ? AND status = 'frozen' AND cancelled_at IS NULL
+        """
+        return await tx.execute(query, actor_id, now, batch_id) == 1
+
+    async def release_commissions(self, tx: Transaction, batch_id: int, now: int) -> int:
+        """Take a cancelled batch's commissions out of it: paid ones are approved again (one
+        reversed since keeps its state), and any later batch may take them."""
+        query = """
+            UPDATE commissions
+            SET state = CASE WHEN state = 'paid' THEN 'approved' ELSE state END,
+                payout_batch_id = NULL, updated_at = ?
+            WHERE payout_batch_id = ?
+        """
+        return await tx.execute(query, now, batch_id)
 
     async def items(self, q: Queries, batch_id: int) -> list[ItemRow]:
         query = """
@@ -240,7 +275,8 @@ class PayoutRepository:
     async def unpaid_batches(self, q: Queries, guild_id: int, limit: int = 10) -> list[BatchRow]:
         """Frozen batches nobody marked paid yet, oldest first."""
         query = """
-            SELECT * FROM payout_batches WHERE guild_id = ? AND status = 'frozen'
+            SELECT * FROM payout_batches
+            WHERE guild_id = ? AND status = 'frozen' AND cancelled_at IS NULL
             ORDER BY id LIMIT ?
         """
         return [_batch(r) for r in await q.fetch_all(query, guild_id, limit)]

@@ -6,7 +6,8 @@ joined to the batch (``… WHERE state = 'approved' AND payout_batch_id IS NULL`
 commission can be in two batches) and the whole approved balance moved to paid in the
 ledger, clawbacks included. The payout files are written from that frozen state.
 ``mark_paid`` records that the manager sent the money; telling the creators is the caller's
-job (Discord glue), deduplicated per batch and creator.
+job (Discord glue), deduplicated per batch and creator. ``cancel`` undoes a batch nobody paid
+yet with the opposite ledger moves (the ledger stays append-only).
 
 Who is paid: a creator whose approved balance in the program currency is at or above the
 payout threshold, and who has a payout method. Below the threshold the balance rolls over;
@@ -47,6 +48,18 @@ class NothingToPay(CreatorbotError):
 
 class BatchNotFound(CreatorbotError):
     key = "payouts.batch_not_found"
+
+
+class BatchCancelled(CreatorbotError):
+    """The batch was cancelled: it can no longer be paid or exported."""
+
+    key = "payouts.batch_cancelled"
+
+
+class BatchAlreadyPaid(CreatorbotError):
+    """A paid batch cannot be cancelled: the money has left."""
+
+    key = "payouts.cancel_paid"
 
 
 @dataclass(frozen=True)
@@ -309,6 +322,8 @@ class PayoutService:
             batch = await self._repo.batch(tx, batch_id)
             if batch is None or batch.guild_id != guild_id:
                 raise BatchNotFound(batch=batch_id)
+            if batch.status == "cancelled":
+                raise BatchCancelled(batch=batch_id)
             changed = await self._repo.mark_batch_paid(tx, batch_id, actor_id, now)
             if changed:
                 await self._audit.record(
@@ -342,12 +357,55 @@ class PayoutService:
             log.info("payout batch %s marked paid in guild %s", batch_id, guild_id)
         return MarkPaid(guild_id, summary, changed, list(notices.values()))
 
+    async def cancel(self, guild_id: int, actor_id: int | None, batch_id: int) -> BatchSummary:
+        """Undo a frozen batch nobody paid yet: its commissions and clawbacks go back to the
+        approved balance (a later ``run`` takes them again); raise :class:`BatchCancelled`
+        when it was cancelled before and :class:`BatchAlreadyPaid` when it was paid."""
+        now = to_epoch(self._clock.now())
+        async with self._db.transaction() as tx:
+            batch = await self._repo.batch(tx, batch_id)
+            if batch is None or batch.guild_id != guild_id:
+                raise BatchNotFound(batch=batch_id)
+            if batch.status == "paid":
+                raise BatchAlreadyPaid(batch=batch_id)
+            if not await self._repo.cancel_batch(tx, batch_id, actor_id, now):
+                raise BatchCancelled(batch=batch_id)
+            await self._repo.release_commissions(tx, batch_id, now)
+            for item in await self._repo.items(tx, batch_id):
+                await self._repo.post_payout(
+                    tx,
+                    guild_id=guild_id,
+                    creator_id=item.creator_id,
+                    batch_id=batch_id,
+                    currency=item.currency,
+                    amount_minor=item.amount_minor,
+                    actor_id=actor_id,
+                    now=now,
+                    cancel=True,
+                )
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action="payout.cancel",
+                subject=f"payout_batch:{batch_id}",
+                detail={"items": batch.item_count},
+                now=now,
+            )
+            cancelled = await self._repo.batch(tx, batch_id)
+            assert cancelled is not None
+            summary = await self._summary(tx, cancelled)
+        log.info("payout batch %s cancelled in guild %s", batch_id, guild_id)
+        return summary
+
     async def batch_files(self, guild_id: int, batch_id: int) -> tuple[list[PayoutFile], int]:
         """The files of a frozen batch again, from the creators' current payout methods;
         and how many items had to be left out (method erased since)."""
         batch = await self._repo.batch(self._db, batch_id)
         if batch is None or batch.guild_id != guild_id:
             raise BatchNotFound(batch=batch_id)
+        if batch.status == "cancelled":
+            raise BatchCancelled(batch=batch_id)
         lines, missing = [], 0
         for item in await self._repo.items(self._db, batch_id):
             if item.current_method is None or item.details is None:

@@ -160,3 +160,21 @@ async def test_payouts_are_hidden_from_creators(world: LocalDiscord) -> None:
     with pytest.raises(EmulatorError, match="hidden"):
         await world.emu.invoke(anna.id, "payouts run", guild_id=world.cast.guild.id)
     assert await world.services.db.fetch_val("SELECT COUNT(*) FROM payout_batches") == 0
+
+
+async def test_cancel_undoes_a_frozen_batch(world: LocalDiscord, clock: FrozenClock) -> None:
+    """/payouts cancel returns the earnings to approved; the batch can then no longer be
+    marked paid, and the next run pays the same amount again."""
+    cast = world.cast
+    anna = cast.members["anna"]
+    await command(world, anna, "payout-method", method="paypal", details="anna@example.com")
+    await sell(world, clock, "1001", 80_000, "annabakes15")
+    await command(world, cast.manager, "payouts run")
+    it = await command(world, cast.manager, "payouts cancel", batch=1)
+    assert it.ephemeral
+    assert "Batch #1 is cancelled: 1 creator, €80.00 went back" in it.followups[0].content
+    refused = await command(world, cast.manager, "payouts mark-paid", batch=1)
+    assert "was cancelled" in refused.followups[0].content
+    run = await command(world, cast.manager, "payouts run")
+    assert "**Pays:** 1 creator, €80.00" in run.followups[0].embeds[0]["description"]
+    assert [a.filename for a in run.followups[0].attachments] == ["paypal-batch-2-1.csv"]

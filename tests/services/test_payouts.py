@@ -11,7 +11,12 @@ from bot.app import Services
 from bot.clock import FrozenClock
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.services.campaigns import NotACreatorYet
-from bot.services.payouts import BatchNotFound, NothingToPay
+from bot.services.payouts import (
+    BatchAlreadyPaid,
+    BatchCancelled,
+    BatchNotFound,
+    NothingToPay,
+)
 
 GUILD, MANAGER = 1, 900
 ANNA, BERT = 501, 502
@@ -257,6 +262,60 @@ async def test_mark_paid_of_another_server_is_not_found(
     for guild, batch in ((GUILD + 1, run.batch.id), (GUILD, run.batch.id + 1)):
         with pytest.raises(BatchNotFound):
             await program.payouts.mark_paid(guild, MANAGER, batch)
+
+
+async def test_cancel_hands_a_batch_back_to_the_approved_balance(
+    program: Services, clock: FrozenClock
+) -> None:
+    """A cancelled batch's earnings are approved again, clawbacks included, and the next run
+    pays them; the cancelled batch cannot be paid, exported or cancelled again."""
+    await _with_clawback(program, clock)
+    await program.settings.update(GUILD, MANAGER, {"payout_threshold": "40"})
+    mistake = await program.payouts.run(GUILD, MANAGER)
+    assert await _approved(program, ANNA) == 0
+    summary = await program.payouts.cancel(GUILD, MANAGER + 1, mistake.batch.id)
+    assert (summary.status, summary.totals) == ("cancelled", {"EUR": 4_500})
+    assert await _approved(program, ANNA) == 4_500
+    ids = await program.db.fetch_all("SELECT payout_batch_id, state FROM commissions ORDER BY id")
+    first_batch = ids[0]["payout_batch_id"]
+    assert [tuple(r) for r in ids] == [(first_batch, "paid"), (None, "approved")]
+    for call in (program.payouts.mark_paid, program.payouts.cancel):
+        with pytest.raises(BatchCancelled):
+            await call(GUILD, MANAGER, mistake.batch.id)
+    with pytest.raises(BatchCancelled):
+        await program.payouts.batch_files(GUILD, mistake.batch.id)
+    again = await program.payouts.run(GUILD, MANAGER)
+    assert [(p.amount_minor, p.currency) for p in again.paid] == [(4_500, "EUR")]
+    preview = await program.payouts.preview(GUILD)
+    assert [b.id for b in preview.unpaid_batches] == [first_batch, again.batch.id]
+    sums = await program.db.fetch_all(
+        "SELECT bucket, SUM(amount_minor) AS total FROM ledger_entries"
+        " WHERE creator_id = ? GROUP BY bucket HAVING total <> 0 ORDER BY bucket",
+        await _creator_id(program, ANNA),
+    )
+    assert {r["bucket"]: r["total"] for r in sums} == {
+        "paid": 1_500 + 4_500,
+        "reversed": 1_500,
+    }
+    actions = await program.db.fetch_all(
+        "SELECT actor_id FROM audit_log WHERE action = 'payout.cancel'"
+    )
+    assert [r[0] for r in actions] == [MANAGER + 1]
+
+
+async def test_a_paid_or_foreign_batch_cannot_be_cancelled(
+    program: Services, clock: FrozenClock
+) -> None:
+    """Once marked paid the money has left: cancel refuses; another server's batch is unknown."""
+    await program.payouts.set_method(GUILD, ANNA, "paypal", "anna@example.com")
+    await _sale(program, clock, "A", 50_000, "anna15")
+    run = await program.payouts.run(GUILD, MANAGER)
+    with pytest.raises(BatchNotFound):
+        await program.payouts.cancel(GUILD + 1, MANAGER, run.batch.id)
+    await program.payouts.mark_paid(GUILD, MANAGER, run.batch.id)
+    with pytest.raises(BatchAlreadyPaid):
+        await program.payouts.cancel(GUILD, MANAGER, run.batch.id)
+    assert await _approved(program, ANNA) == 0
 
 
 async def test_only_creators_set_a_payout_method(program: Services) -> None:
