@@ -172,6 +172,17 @@ class PrivacyRepository:
         """
         await tx.execute(query, now, creator_id)
 
+    async def erase_contract_titles(self, tx: Transaction, creator_id: int) -> None:
+        """A contract title is free text a manager wrote about the member ("Anna's summer
+        reels"): it becomes the contract's number, and a running contract is cancelled."""
+        query = """
+            UPDATE contracts
+            SET title = '#' || id,
+                status = CASE WHEN status = 'active' THEN 'cancelled' ELSE status END
+            WHERE creator_id = ?
+        """
+        await tx.execute(query, creator_id)
+
     async def detach_notifications(self, tx: Transaction, guild_id: int, user_id: int) -> None:
         query = "UPDATE notifications SET user_id = NULL WHERE guild_id = ? AND user_id = ?"
         await tx.execute(query, guild_id, user_id)

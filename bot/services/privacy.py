@@ -164,6 +164,7 @@ class PrivacyService:
                 await self._repo.delete_payout_method(tx, creator.id)
                 await self._repo.erase_visitor_hashes(tx, creator.id)
                 await self._repo.erase_deliverable_posts(tx, creator.id, now)
+                await self._repo.erase_contract_titles(tx, creator.id)
             await self._repo.detach_notifications(tx, guild_id, user_id)
             await self._repo.detach_self_service_audit(tx, guild_id, user_id)
             # Who asked is exactly what must not be kept: the entry names only the record.

@@ -232,3 +232,26 @@ async def test_erase_forgets_post_urls_and_cancels_open_deliverables(program: Se
     await program.privacy.erase(GUILD, ANNA)
     rows = await program.db.fetch_all("SELECT status, submission_url FROM deliverables")
     assert [tuple(r) for r in rows] == [("cancelled", None), ("cancelled", None)]
+
+
+async def test_erase_replaces_contract_titles_and_ends_running_contracts(
+    program: Services,
+) -> None:
+    """A title a manager wrote about the member becomes the contract's number."""
+    await program.deliverables.create_contract(
+        GUILD,
+        MANAGER,
+        ANNA,
+        title="Anna Jansen summer reels",
+        start="2026-12-01",
+        end="2026-12-31 18:00",
+    )
+    await program.deliverables.create_contract(
+        GUILD, MANAGER, BERT, title="Bert autumn posts", start="2026-12-01", end="2026-12-31 18:00"
+    )
+    await program.privacy.erase(GUILD, ANNA)
+    rows = await program.db.fetch_all("SELECT id, title, status FROM contracts ORDER BY id")
+    assert [tuple(r) for r in rows] == [
+        (rows[0]["id"], f"#{rows[0]['id']}", "cancelled"),
+        (rows[1]["id"], "Bert autumn posts", "active"),
+    ]
