@@ -196,6 +196,20 @@ async def test_link_cache_is_bounded(services: Services, clock: FrozenClock) -> 
     assert len(tracking.links) == 3
 
 
+async def test_a_full_link_cache_makes_room_in_batches(
+    services: Services, clock: FrozenClock
+) -> None:
+    """A miss on a full cache evicts its oldest 1/64 at once, and the link is still served."""
+    tracking = TrackingService(
+        services.db, ClickRepository(), clock, services.metrics, cache_size=128
+    )
+    links = [await seed_link(services.db) for _ in range(129)]
+    assert await tracking.links.refresh() == 128
+    oldest = links[0]
+    assert (await tracking.resolve(oldest["slug"])).link_id == oldest["link_id"]  # type: ignore[union-attr]
+    assert len(tracking.links) == 128 - 2 + 1
+
+
 async def test_unknown_slug_is_remembered_briefly(
     services: Services, tracking: TrackingService, clock: FrozenClock
 ) -> None:
