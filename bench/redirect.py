@@ -83,7 +83,8 @@ def _pin(core: int) -> bool:
 
 
 def seed(db_path: Path) -> list[str]:
-    """Migrate a fresh database and insert the creators, two campaigns and the links."""
+    """Migrate a fresh database and insert the server's settings (the shop's domain allowed),
+    the creators, two campaigns and the links."""
     from bot.app import open_services
     from bot.config import load_settings
 
@@ -103,6 +104,11 @@ def seed(db_path: Path) -> list[str]:
     now = int(time.time())
     conn = sqlite3.connect(db_path)
     with conn:
+        conn.execute(
+            "INSERT INTO guild_settings (guild_id, allowed_domains, created_at, updated_at)"
+            " VALUES (1, 'shop.example', ?, ?)",
+            (now, now),
+        )
         conn.executemany(
             "INSERT INTO campaigns (id, guild_id, name, slug, destination_url, is_default,"
             " created_at) VALUES (?, 1, ?, ?, ?, ?, ?)",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
+from urllib.parse import urlsplit
 
-from bot.db.connection import Database
+from bot.db.connection import Database, Transaction
 
 _numbers = itertools.count(1)
 SEEDED_AT = 1_795_000_000  # 2026-11-18, before the tests' frozen "now"
@@ -48,6 +49,22 @@ BOT_AGENTS = {
 }
 
 
+async def allow_domain(tx: Transaction, guild_id: int, host: str) -> None:
+    """Add ``host`` to the server's allowed domains (a settings row with defaults if none)."""
+    await tx.execute(
+        """
+        INSERT INTO guild_settings (guild_id, allowed_domains, created_at, updated_at)
+        VALUES (?, ?, 0, 0)
+        ON CONFLICT (guild_id) DO UPDATE SET allowed_domains = CASE
+            WHEN instr(',' || allowed_domains || ',', ',' || excluded.allowed_domains || ',')
+            THEN allowed_domains
+            ELSE trim(allowed_domains || ',' || excluded.allowed_domains, ',') END
+        """,
+        guild_id,
+        host,
+    )
+
+
 async def seed_link(
     db: Database,
     *,
@@ -58,11 +75,20 @@ async def seed_link(
     campaign_active: bool = True,
 ) -> dict[str, Any]:
     """Insert a creator (``status``), a campaign (the server's default campaign if it has
-    none yet) pointing at ``destination`` and the creator's link to it; return their ids."""
+    none yet) pointing at ``destination`` and the creator's link to it; return their ids.
+
+    The destination's host joins the server's allowed domains (as ``/campaign create``
+    requires), creating the settings row if needed."""
     n = next(_numbers)
     slug = slug or f"link{n}"
     source_slug = f"creator-{n}"
+    try:
+        host = urlsplit(destination).hostname
+    except ValueError:
+        host = None
     async with db.transaction() as tx:
+        if host:
+            await allow_domain(tx, guild_id, host)
         has_default = await tx.fetch_val(
             "SELECT 1 FROM campaigns WHERE guild_id = ? AND is_default = 1", guild_id
         )

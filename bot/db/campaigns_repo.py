@@ -58,8 +58,12 @@ class CampaignRepository:
     async def set_default_destination(
         self, tx: Transaction, guild_id: int, destination_url: str
     ) -> None:
-        query = "UPDATE campaigns SET destination_url = ? WHERE guild_id = ? AND is_default = 1"
-        await tx.execute(query, destination_url, guild_id)
+        # Only when it differs: an update raises link_generation, and the tracker reloads.
+        query = """
+            UPDATE campaigns SET destination_url = ?
+            WHERE guild_id = ? AND is_default = 1 AND destination_url IS NOT ?
+        """
+        await tx.execute(query, destination_url, guild_id, destination_url)
 
     async def ensure_default_plan(self, tx: Transaction, guild_id: int, now: int) -> int:
         """The server's default plan: a revenue share following the commission_rate setting."""

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from bot.db.connection import Queries, Transaction
 from bot.domain.clicks import LinkTarget
+from bot.domain.links import destination_hosts
 
 # The column order of a click row as queued by the tracker and inserted here.
 CLICK_COLUMNS = (
@@ -41,11 +42,18 @@ ClickRow = tuple[int, int, int, int, str, str, int, str | None, str | None, int]
 _LINK_TARGET = """
     SELECT l.id, l.slug, l.guild_id, l.creator_id, l.campaign_id,
            c.destination_url, c.slug AS campaign_slug, c.active AS campaign_active,
-           r.source_slug, r.status
+           r.source_slug, r.status, s.allowed_domains, s.shop_url
     FROM links AS l
     JOIN campaigns AS c ON c.id = l.campaign_id
     JOIN creators AS r ON r.id = l.creator_id
+    LEFT JOIN guild_settings AS s ON s.guild_id = l.guild_id
 """
+
+
+@lru_cache(maxsize=256)
+def _allowed_hosts(allowed_domains: str | None, shop_url: str | None) -> frozenset[str]:
+    # One frozenset per server, shared by all its links (no settings row: nothing allowed).
+    return destination_hosts((allowed_domains or "").split(","), shop_url)
 
 
 def _target(row: sqlite3.Row) -> LinkTarget:
@@ -58,6 +66,7 @@ def _target(row: sqlite3.Row) -> LinkTarget:
         source_slug=row["source_slug"],
         campaign_slug=row["campaign_slug"],
         countable=row["status"] == "active" and bool(row["campaign_active"]),
+        allowed_hosts=_allowed_hosts(row["allowed_domains"], row["shop_url"]),
     )
 
 

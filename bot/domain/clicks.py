@@ -27,6 +27,8 @@ from urllib.parse import quote, unquote_plus, urlsplit
 
 from crawlerdetect import CrawlerDetect
 
+from bot.domain.links import host_allowed
+
 UTM_MEDIUM = "affiliate"
 CLICK_PARAM = "cb_click"
 NOTRACK_PARAM = "notrack"
@@ -166,10 +168,14 @@ class Destination:
         return f"{self.head}&{CLICK_PARAM}={click_id}{self.fragment}"
 
 
-def prepare_destination(url: str, source_slug: str, campaign_slug: str) -> Destination | None:
+def prepare_destination(
+    url: str, source_slug: str, campaign_slug: str, allowed: frozenset[str]
+) -> Destination | None:
     """The redirect target of a link, or ``None`` when the stored URL is not a plain
-    http(s) URL with a host — checked again here so a bad row can never become an open
-    redirect to ``javascript:`` or a header injection."""
+    http(s) URL whose host is one of the ``allowed`` hosts (or a subdomain of one) — checked
+    again here so a bad row can never become an open redirect to ``javascript:`` or a header
+    injection, and a domain the server has since removed from its allowed domains (sold, or
+    expired and bought by somebody else) no longer receives its visitors."""
     if _UNSAFE_URL_CHARS.search(url):
         return None
     try:
@@ -178,6 +184,8 @@ def prepare_destination(url: str, source_slug: str, campaign_slug: str) -> Desti
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if not host_allowed(host, allowed):
         return None
     utm = (
         ("utm_source", source_slug),
@@ -201,6 +209,7 @@ class LinkTarget:
     source_slug: str
     campaign_slug: str
     countable: bool  # the creator is active and the campaign is active
+    allowed_hosts: frozenset[str]  # the server's destination domains (allowed + shop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +234,7 @@ def resolve_link(target: LinkTarget) -> ResolvedLink:
         campaign_id=target.campaign_id,
         countable=target.countable,
         destination=prepare_destination(
-            target.destination_url, target.source_slug, target.campaign_slug
+            target.destination_url, target.source_slug, target.campaign_slug, target.allowed_hosts
         ),
     )
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from babel.numbers import get_currency_precision, list_currencies
 
+from bot.domain.links import destination_hosts
 from bot.domain.tiers import DEFAULT_THRESHOLDS, parse_thresholds
 from bot.errors import InvalidSetting
 
@@ -58,16 +59,9 @@ class GuildSettings:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def shop_domain(self) -> str | None:
-        return urlsplit(self.shop_url).hostname if self.shop_url else None
-
     def destination_domains(self) -> frozenset[str]:
         """Hosts a campaign may redirect to: the allowed domains plus the shop's domain."""
-        hosts = set(self.allowed_domains)
-        if self.shop_domain:
-            hosts.add(self.shop_domain)
-        return frozenset(hosts)
+        return destination_hosts(self.allowed_domains, self.shop_url)
 
     def offsets(self) -> list[timedelta]:
         """The reminder offsets, longest first."""

@@ -14,7 +14,7 @@ from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.domain.codes import slugify
 from bot.domain.creators import Campaign, Creator, DiscountCode, Link
-from bot.domain.links import validate_destination
+from bot.domain.links import destination_allowed, validate_destination
 from bot.domain.settings import GuildSettings
 from bot.errors import CreatorbotError
 from bot.services.links import ensure_link
@@ -127,9 +127,14 @@ class CampaignService:
                     tx, settings.guild_id, settings.shop_url
                 )
 
-    async def overview(self, guild_id: int) -> list[tuple[Campaign, int]]:
-        """Every campaign of the server with its number of creator links."""
-        return await self._catalog.with_link_counts(self._db, guild_id)
+    async def overview(self, guild_id: int) -> list[tuple[Campaign, int, bool]]:
+        """Every campaign of the server with its number of creator links, and whether its
+        destination is still on the allowed domains (if not, its links answer 404)."""
+        allowed = (await self._settings.get(guild_id)).destination_domains()
+        return [
+            (campaign, count, destination_allowed(campaign.destination_url, allowed))
+            for campaign, count in await self._catalog.with_link_counts(self._db, guild_id)
+        ]
 
     async def campaign_names(self, guild_id: int) -> list[str]:
         return [c.name for c in await self._campaigns.active(self._db, guild_id)]

@@ -62,6 +62,10 @@ log = logging.getLogger(__name__)
 
 DAY = 86_400
 _FINISH_SLICE = 256  # clicks finished between two yields to the event loop
+_REFUSED = (
+    "its campaign's destination is not an http(s) URL on the server's allowed domains"
+    " (/setup allowed_domains, shop_url)"
+)
 
 
 # What the redirect queues for a counted click: the link's guild, link, creator and campaign
@@ -299,6 +303,7 @@ class LinkCache:
         self._generation = await self._repo.link_generation(self._db)
         seen: set[str] = set()
         before: int | None = None
+        refused = 0
         while len(seen) < self.size:
             limit = min(self.PAGE, self.size - len(seen))
             page = await self._repo.link_targets(self._db, before, limit)
@@ -306,12 +311,14 @@ class LinkCache:
             for slug, target in page:
                 seen.add(slug)
                 if targets.get(slug) != target:
-                    self._store(slug, target)
+                    refused += self._store(slug, target).destination is None
             if len(page) < limit:
                 break
             before = page[-1][1].link_id
         for slug in [s for s in self._targets if s not in seen]:
             del self._targets[slug], self.resolved[slug]
+        if refused:
+            log.warning("%d links now answer 404: %s", refused, _REFUSED)
         return len(seen)
 
     def forget(self, slug: str | None = None) -> None:
@@ -337,12 +344,13 @@ class LinkCache:
             unknown[slug] = now + self._missing_ttl
             return None
         self._unknown.pop(slug, None)
-        return self._store(slug, target)
+        link = self._store(slug, target)
+        if link.destination is None:
+            log.warning("link %d answers 404: %s", link.link_id, _REFUSED)
+        return link
 
     def _store(self, slug: str, target: LinkTarget) -> ResolvedLink:
         link = resolve_link(target)
-        if link.destination is None:
-            log.warning("link %d has a destination that is not an http(s) URL", link.link_id)
         targets = self._targets
         if slug not in targets and len(targets) >= self.size:
             # The oldest 1/64 leave at once: one per miss would rescan the deleted slots at

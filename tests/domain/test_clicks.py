@@ -66,8 +66,11 @@ def test_classify_orders_the_reasons() -> None:
     )
 
 
+SHOP = frozenset({"shop.example"})
+
+
 def _utm(url: str, click_id: str | None = "CLICKID") -> str:
-    destination = prepare_destination(url, "anna", "summer")
+    destination = prepare_destination(url, "anna", "summer", SHOP)
     assert destination is not None
     return destination.location(click_id)
 
@@ -128,7 +131,9 @@ def test_notrack_values(query: str, expected: bool) -> None:
 
 def test_forwarded_parameters_replace_same_named_ones() -> None:
     """A forwarded parameter replaces the destination's of the same name, once."""
-    destination = prepare_destination("https://shop.example/p?ref=1&size=m#top", "anna", "shop")
+    destination = prepare_destination(
+        "https://shop.example/p?ref=1&size=m#top", "anna", "shop", SHOP
+    )
     assert destination is not None
     assert destination.location("ID", [("size", "l")]) == (
         "https://shop.example/p?ref=1&size=l&utm_source=anna&utm_medium=affiliate"
@@ -158,7 +163,28 @@ def test_merge_query_encodes_new_values() -> None:
 )
 def test_only_http_destinations_redirect(url: str) -> None:
     """Anything but a plain http(s) URL with a host is refused at redirect time."""
-    assert prepare_destination(url, "anna", "shop") is None
+    assert prepare_destination(url, "anna", "shop", SHOP) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed", "redirects"),
+    [
+        ("https://shop.example/p", {"shop.example"}, True),
+        ("https://eu.shop.example/p", {"shop.example"}, True),  # a subdomain
+        ("https://SHOP.example./p", {"shop.example"}, True),  # case and a trailing dot
+        ("https://shop.example/p", {"other.example"}, False),  # removed from the list
+        ("https://evilshop.example/p", {"shop.example"}, False),  # not a subdomain
+        ("https://shop.example.evil.example/p", {"shop.example"}, False),
+        ("https://shop.example/p", set(), False),  # nothing allowed (no settings)
+    ],
+)
+def test_destination_must_be_on_allowed_domains_at_redirect_time(
+    url: str, allowed: set[str], redirects: bool
+) -> None:
+    """A destination is checked against the server's allowed domains when it is loaded for
+    redirects, not only when the campaign was created."""
+    destination = prepare_destination(url, "anna", "shop", frozenset(allowed))
+    assert (destination is not None) is redirects
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.domain.links import DestinationNotAllowed, InvalidDestination
+from bot.i18n import render
 from bot.services.campaigns import CampaignExists, NotACreatorYet, UnknownCampaign, UnknownPlan
 
 GUILD, MANAGER = 1, 900
@@ -106,6 +107,24 @@ async def test_shop_url_change_moves_default_campaign(program: Services) -> None
     await program.settings.update(GUILD, MANAGER, {"shop_url": "https://new-shop.example.com"})
     overview = await program.campaigns.overview(GUILD)
     assert overview[0][0].destination_url == "https://new-shop.example.com"
+
+
+async def test_campaign_list_flags_a_destination_no_longer_allowed(program: Services) -> None:
+    """When /setup takes a campaign's domain off the allowed domains, /campaign list says its
+    links answer 404, in English and Dutch; the default campaign (the shop) stays fine."""
+    await program.campaigns.create(GUILD, MANAGER, "Blog", "https://blog.example.com/post")
+    assert [r for _, _, r in await program.campaigns.overview(GUILD)] == [True, True]
+    await program.settings.update(GUILD, MANAGER, {"allowed_domains": "other.example.com"})
+    overview = await program.campaigns.overview(GUILD)
+    assert [(c.slug, reachable) for c, _, reachable in overview] == [
+        ("shop", True),
+        ("blog", False),
+    ]
+    english = render("campaigns.list", "en", campaigns=overview)
+    dutch = render("campaigns.list", "nl", campaigns=overview)
+    assert english.count("not on the allowed domains: its links answer 404") == 1
+    assert dutch.count("niet op de toegestane domeinen") == 1
+    assert english.index("**Blog**") < english.index("answer 404")
 
 
 async def test_code_export_marks_inactive(program: Services) -> None:

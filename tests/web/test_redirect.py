@@ -225,6 +225,34 @@ async def test_non_http_destination_never_redirects(services: Services, aiohttp_
     assert await _clicks(services) == []
 
 
+async def test_a_domain_removed_from_the_allowed_domains_stops_redirecting(
+    services: Services, aiohttp_client: Any
+) -> None:
+    """/setup taking a domain off the allowed domains stops its links redirecting (404, no
+    click) once the tracker sees the change; putting it back restores them. Another server's
+    links and the shop's own domain are not affected."""
+    link = await seed_link(services.db, destination="https://old-shop.example/p")
+    other = await seed_link(services.db, guild_id=2, destination="https://old-shop.example/p")
+    client = await _client(services, aiohttp_client)
+    assert (await _get(client, f"/r/{link['slug']}")).status == 302
+
+    await services.settings.update(1, 42, {"allowed_domains": "new-shop.example"})
+    assert await services.tracking.links.refresh_if_changed() is True
+    response = await _get(client, f"/r/{link['slug']}")
+    assert response.status == 404
+    assert "Location" not in response.headers
+    assert (await _get(client, f"/r/{other['slug']}")).status == 302
+    assert len(await _clicks(services)) == 2  # the two redirects before and beside it
+
+    # The shop's domain is allowed even when it is not listed.
+    await services.settings.update(1, 42, {"shop_url": "https://old-shop.example/"})
+    assert await services.tracking.links.refresh_if_changed() is True
+    assert (await _get(client, f"/r/{link['slug']}")).status == 302
+    # Saving settings that do not touch the domains does not reload the cache.
+    await services.settings.update(1, 42, {"timezone": "Europe/Amsterdam"})
+    assert await services.tracking.links.refresh_if_changed() is False
+
+
 async def test_repeat_visitor_is_one_unique_click(services: Services, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
     """Two clicks of one visitor are two rows, one unique; another visitor is unique too."""
     link = await seed_link(services.db)
