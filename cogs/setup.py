@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -10,6 +11,7 @@ from babel.numbers import list_currencies
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.creators import Campaign
 from bot.domain.settings import GuildSettings
 from bot.i18n import render
 from bot.interactions import lang, manager_only, reply, services
@@ -20,12 +22,18 @@ _CURRENCIES = sorted(c for c in list_currencies() if len(c) == 3)
 
 
 def settings_embed(
-    settings: GuildSettings, language: str, changed: dict[str, Any]
+    settings: GuildSettings,
+    language: str,
+    changed: dict[str, Any],
+    unreachable: Sequence[Campaign] = (),
 ) -> discord.Embed:
-    """The settings as an embed; changed options are marked."""
+    """The settings as an embed; changed options are marked, and active campaigns the
+    (changed) allowed domains no longer cover are named."""
     key = "setup.saved_title" if changed else "setup.current_title"
     embed = discord.Embed(title=render(key, language), colour=discord.Colour.blurple())
-    embed.description = render("setup.show", language, s=settings, changed=set(changed))
+    embed.description = render(
+        "setup.show", language, s=settings, changed=set(changed), unreachable=unreachable
+    )
     return embed
 
 
@@ -119,7 +127,12 @@ class SetupCog(commands.Cog):
             )
         else:
             settings, changed = await service.get(interaction.guild_id), {}
-        await reply(interaction, embed=settings_embed(settings, lang(interaction), changed))
+        unreachable: list[Campaign] = []
+        if changed.keys() & {"allowed_domains", "shop_url"}:
+            unreachable = await services(interaction).campaigns.unreachable(interaction.guild_id)
+        await reply(
+            interaction, embed=settings_embed(settings, lang(interaction), changed, unreachable)
+        )
 
     @setup.autocomplete("timezone")
     async def _timezone(

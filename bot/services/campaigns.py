@@ -136,6 +136,11 @@ class CampaignService:
             for campaign, count in await self._catalog.with_link_counts(self._db, guild_id)
         ]
 
+    async def unreachable(self, guild_id: int) -> list[Campaign]:
+        """Active campaigns whose destination is off the allowed domains (links answer 404)."""
+        overview = await self.overview(guild_id)
+        return [c for c, _, reachable in overview if c.active and not reachable]
+
     async def campaign_names(self, guild_id: int) -> list[str]:
         return [c.name for c in await self._campaigns.active(self._db, guild_id)]
 

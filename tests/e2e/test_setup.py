@@ -113,3 +113,28 @@ async def test_timezone_autocomplete(discord_world: LocalDiscord) -> None:
         guild_id=discord_world.cast.guild.id,
     )
     assert [c["value"] for c in choices] == ["Europe/Amsterdam"]
+
+
+async def test_taking_a_campaigns_domain_off_the_list_warns_the_manager(
+    discord_world: LocalDiscord,
+) -> None:
+    """/setup allowed_domains that no longer covers an active campaign says, in the reply,
+    which campaign's links now answer 404 (in Dutch for a Dutch manager); a change that
+    covers every campaign says nothing of the kind."""
+    cast = discord_world.cast
+    guild = cast.guild.id
+    await _setup(
+        discord_world, cast.manager, shop_url="https://shop.example", allowed_domains="blog.example"
+    )
+    await discord_world.services.campaigns.create(
+        guild, cast.manager.id, "Blog post", "https://blog.example/post"
+    )
+    it = await _setup(discord_world, cast.manager, allowed_domains="blog.example,news.example")
+    assert "404" not in it.embeds[0]["description"]
+
+    it = await _setup(discord_world, cast.manager, locale="nl", allowed_domains="news.example")
+    description = it.embeds[0]["description"]
+    assert "1 actieve campagne leidt nu buiten de toegestane domeinen" in description
+    assert "**Blog post**" in description
+    assert it.ephemeral
+    discord_world.emu.assert_no_violations()
