@@ -2,10 +2,11 @@
 
 The redirect never waits on the disk. :meth:`TrackingService.record` gives a counted click
 its id and appends the raw facts (link, second, peer, a few headers) to the bounded pending
-list of :class:`ClickWriter`. Every ``flush_interval`` the writer's task takes the list, works
-out each click's visitor hash (under the day's salt, loaded at start), uniqueness (from
-:class:`~bot.domain.clicks.UniqueWindows`), referrer host and country, and inserts the batch,
-one transaction per batch. A full list drops the click (counted in
+list of :class:`ClickWriter`. ``flush_interval`` after a click arrives (an idle writer
+sleeps until one does) the writer's task takes the list, works out each click's visitor hash
+(under the day's salt, loaded at start), uniqueness (from
+:class:`~bot.domain.clicks.UniqueWindows`), referrer host and country, and inserts the
+batch, one transaction per batch. A full list drops the click (counted in
 ``creatorbot_clicks_dropped``) instead of making the visitor wait. Redirect outcomes are
 tallied in memory and published to the Prometheus counters every half second; counted clicks
 are not tallied per redirect, they are the clicks the writer has queued.
@@ -95,11 +96,11 @@ class Missing(Enum):
 class ClickWriter:
     """The background task that writes pending clicks in batches.
 
-    The redirect appends a :data:`PendingClick` to :attr:`pending`, a plain list (cheaper per
-    click than an :class:`asyncio.Queue`, and nothing waits on it); every ``interval`` seconds
-    the task takes the whole list, turns it into rows with ``finish`` and writes them,
-    ``batch_size`` rows per transaction. At most ``limit`` clicks wait: beyond that
-    :meth:`TrackingService.record` drops the click.
+    The redirect appends a :data:`PendingClick` to :attr:`pending`, a plain list (cheaper
+    per click than an :class:`asyncio.Queue`, and nothing waits on it); ``interval`` seconds
+    after the first click of a batch arrives, the task takes the whole list, turns it into
+    rows with ``finish`` and writes them, ``batch_size`` rows per transaction. At most
+    ``limit`` clicks wait: beyond that :meth:`TrackingService.record` drops the click.
     """
 
     def __init__(
@@ -128,6 +129,9 @@ class ClickWriter:
         self._writing: asyncio.Future[None] | None = None
         self._resumed = asyncio.Event()
         self._resumed.set()
+        # Set while something waits to be written: an idle tracker does not wake up every
+        # interval for nothing.
+        self._work = asyncio.Event()
         self.written = 0
 
     @property
@@ -148,13 +152,24 @@ class ClickWriter:
         """Write batches again after :meth:`pause`."""
         self._resumed.set()
 
+    @property
+    def idle(self) -> bool:
+        """Whether the task sleeps until something is queued (nothing waits to be written)."""
+        return not self._work.is_set()
+
+    def wake(self) -> None:
+        """Something was added to write: the task writes it within ``interval``."""
+        self._work.set()
+
     def keep_salt(self, day: str, salt: bytes) -> None:
         """Store ``salt`` for ``day`` with the next batch (unless the day has one already)."""
         self._salts[day] = salt
+        self._work.set()
 
     def purge_salts_before(self, day: str) -> None:
         """Delete the salts of days before ``day`` with the next batch."""
         self._purge_before = day
+        self._work.set()
 
     async def flush(self) -> None:
         """Write everything pending so far, now (also while paused)."""
@@ -186,10 +201,13 @@ class ClickWriter:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self._interval)
+            await self._work.wait()
+            await asyncio.sleep(self._interval)  # clicks gather into one batch meanwhile
             await self._resumed.wait()
             if self._writing is None and (self.pending or self._salts_pending):
                 await self._write_pending()
+            if not self.pending and not self._salts_pending:
+                self._work.clear()
 
     async def _write_pending(self) -> None:
         # Shielded: a stop() during the write lets the transactions finish; stop() waits.
@@ -515,6 +533,8 @@ class TrackingService:
         pending = self.writer.pending
         if len(pending) >= self.writer.limit:
             return None
+        if not pending:
+            self.writer.wake()
         click_id = self._click_ids.new(now)
         get = headers.get
         pending.append(

@@ -133,6 +133,29 @@ async def test_writer_writes_in_the_background(
     assert await services.db.fetch_val("SELECT count(*) FROM clicks") == 1
 
 
+async def test_idle_writer_sleeps_until_a_click_arrives(
+    services: Services, tracking: TrackingService
+) -> None:
+    """With nothing to write the writer's task waits for work instead of waking every
+    interval; a click wakes it, and once written it sleeps again."""
+    link = await seed_link(services.db)
+    writer = tracking.writer
+    for _ in range(100):  # the day's salts stored at start are written first
+        if writer.idle:
+            break
+        await asyncio.sleep(0.02)
+    assert writer.idle and writer.running
+    await _click(tracking, link["slug"])
+    assert not writer.idle
+    for _ in range(100):
+        if writer.idle:
+            break
+        await asyncio.sleep(0.02)
+    assert writer.idle
+    assert writer.written == 1
+    assert await services.db.fetch_val("SELECT count(*) FROM clicks") == 1
+
+
 async def test_counts_per_creator_and_period(
     services: Services, tracking: TrackingService, clock: FrozenClock
 ) -> None:
