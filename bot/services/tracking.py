@@ -355,9 +355,17 @@ class LinkCache:
         if target is None:
             unknown = self._unknown
             if len(unknown) >= self._missing_size:
-                for key in [k for k, expires in unknown.items() if expires <= now] or [
-                    next(iter(unknown))
-                ]:
+                # Entries expire in insertion order (one TTL for all): the expired ones, and
+                # at least the oldest 1/64, leave from the front. Scanning the whole map, or
+                # evicting one per miss, cost O(size) per probe once a flood of random slugs
+                # had filled it.
+                leaving = []
+                least = max(1, self._missing_size // 64)
+                for key, expires in unknown.items():
+                    if expires > now and len(leaving) >= least:
+                        break
+                    leaving.append(key)
+                for key in leaving:
                     del unknown[key]
             unknown[slug] = now + self._missing_ttl
             return None

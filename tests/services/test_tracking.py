@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 from bot.app import Services
 from bot.clock import FrozenClock
 from bot.db.clicks_repo import ClickRepository
-from bot.services.tracking import TrackingService
+from bot.services.tracking import LinkCache, Missing, TrackingService
 from tests.factories import CHROME, seed_link
 
 IP = "203.0.113.77"
@@ -242,6 +242,32 @@ async def test_unknown_slug_is_remembered_briefly(
     assert await tracking.resolve("later1") is None
     clock.advance(seconds=5)
     assert await tracking.resolve("later1") is not None
+
+
+async def test_a_flood_of_unknown_slugs_stays_bounded(
+    services: Services, clock: FrozenClock
+) -> None:
+    """Random slugs fill the unknown-slug memory up to its bound; a full one makes room by
+    dropping its oldest entries in a batch, and expired entries go first."""
+    cache = LinkCache(services.db, ClickRepository(), missing_size=128, missing_ttl=5)
+    now = int(clock.now().timestamp())
+
+    def remembered() -> list[str]:
+        names = [f"probe{n}" for n in range(131)]
+        return [name for name in names if cache.get(name, now) is None]
+
+    for n in range(128):
+        assert await cache.load(f"probe{n}", now) is None
+    assert remembered() == [f"probe{n}" for n in range(128)]
+    assert await cache.load("probe128", now) is None
+    # Full: the oldest 128 // 64 = 2 made room for the new one.
+    assert remembered() == [f"probe{n}" for n in range(2, 129)]
+    now += 5  # every entry so far has expired
+    assert remembered() == []
+    assert await cache.load("probe129", now) is None  # 128 entries again: nothing leaves
+    assert await cache.load("probe130", now) is None  # full: all the expired ones leave
+    assert remembered() == ["probe129", "probe130"]
+    assert cache.get("probe2", now) is Missing.MISSING
 
 
 async def test_counts_per_link(
