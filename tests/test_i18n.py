@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
@@ -69,3 +72,58 @@ async def test_translator_returns_dutch_descriptions() -> None:
 def test_templates_dir_is_in_the_repository() -> None:
     """Templates are found relative to the code, wherever the process starts."""
     assert Path(TEMPLATES_DIR, "en", "commands", "setup.toml").is_file()
+
+
+_BLOCK_AT_END = re.compile(r"\{%-?[^%]*[^+]%\}\s*$")
+
+
+def test_no_line_runs_into_the_next() -> None:
+    """With ``trim_blocks`` the newline after a block tag is dropped, so a line of text ending
+    in ``{% endif %}`` followed by another line of text would be glued to it ("€0.00
+    paid**Code:**"). Such a line must end in ``+%}``, which keeps the newline."""
+    glued = []
+    for path in sorted(TEMPLATES_DIR.rglob("*.txt")):
+        lines = path.read_text().split("\n")
+        for number, (line, following) in enumerate(itertools.pairwise(lines), 1):
+            if "macro" in line or not _BLOCK_AT_END.search(line):
+                continue
+            if not re.sub(r"\{%.*?%\}", "", line).strip():
+                continue  # a line of tags only: dropping its newline is the point
+            after = following.lstrip()
+            text_follows = bool(after) and not after.startswith("{%")
+            if text_follows or after.startswith(("{% else", "{% elif", "{% endfor")):
+                glued.append(f"{path.relative_to(TEMPLATES_DIR)}:{number}")
+    assert glued == []
+
+
+def test_creator_info_keeps_the_code_on_its_own_line() -> None:
+    """The balance line and the code line of /creator info stay two lines."""
+    from types import SimpleNamespace
+
+    creator = SimpleNamespace(
+        user_id=5,
+        status="active",
+        status_at=datetime(2026, 11, 2, tzinfo=UTC),
+        tier="nano",
+        followers=10,
+        platform="tiktok",
+        approved_at=datetime(2026, 11, 2, tzinfo=UTC),
+        approved_by=None,
+    )
+    stats = SimpleNamespace(
+        clicks=2, unique_clicks=1, orders=0, revenue=0, earned=0, currency="EUR"
+    )
+    balances = SimpleNamespace(pending=638, approved=0, paid=0, on_hold=0, currency="EUR")
+    code = SimpleNamespace(code="ANNA15", discount_percent=15, active=True)
+    for lang in ("en", "nl"):
+        body = render(
+            "onboarding.info",
+            lang,
+            creator=creator,
+            stats=stats,
+            balances=balances,
+            code=code,
+            links=[],
+            timezone="UTC",
+        )
+        assert "\n**Code:** ANNA15 (15%)" in body
