@@ -493,6 +493,12 @@ def main() -> None:
         f"tracker's own counters: {server_counted[0]} counted, {server_counted[1]} dropped"
         f" -> rows {'==' if rows == server_counted[0] else '!='} counted"
     )
+    checks = {
+        f"ratio {ratio:.2f} (bar >= 0.80)": ratio >= 0.80,
+        f"tracker p99 {tracked[2]:.1f} ms (bar <= 10 ms)": tracked[2] <= 10.0,
+        "every counted click stored": verdict.startswith("OK"),
+    }
+    print("; ".join(f"{name}: {'PASS' if ok else 'FAIL'}" for name, ok in checks.items()))
 
 
 if __name__ == "__main__":
