@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -62,12 +63,19 @@ def when(moment: datetime, timezone: str = "UTC", lang: str = DEFAULT_LANGUAGE) 
     return format_datetime(local, "d MMM y, HH:mm zzz", locale=_BABEL_LOCALE[lang])
 
 
+def country(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A two-letter country code as the country's name, e.g. ``NL`` → ``Netherlands``
+    (``Nederland`` in Dutch); an unknown code stays as it is."""
+    return str(Locale.parse(_BABEL_LOCALE[lang]).territories.get(code.upper(), code))
+
+
 def _language_filters(lang: str) -> dict[str, Any]:
     return {
         "money": lambda amount, currency: money(amount, currency, lang),
         "percent_bp": lambda bp: percent_bp(bp, lang),
         "when": lambda moment, tz="UTC": when(moment, tz, lang),
         "number": lambda value: format_decimal(value, locale=_BABEL_LOCALE[lang]),
+        "country": lambda code: country(code, lang),
     }
 
 

@@ -78,6 +78,7 @@ class EarningsCog(commands.Cog):
         now = svc.clock.now()
         since = period_start(chosen, now, settings) or creator.approved_at
         clicks = await svc.tracking.counts(creator.id, since, now + _ONE_SECOND)
+        traffic = await svc.tracking.traffic(creator.id, since, now + _ONE_SECOND)
         stats = await svc.conversions.stats(
             creator.guild_id, creator.id, period_start(chosen, now, settings), clicks
         )
@@ -85,7 +86,12 @@ class EarningsCog(commands.Cog):
         embed = discord.Embed(
             title=render("earnings.stats_title", language, period=chosen),
             description=render(
-                "earnings.stats", language, s=stats, period=chosen, timezone=settings.timezone
+                "earnings.stats",
+                language,
+                s=stats,
+                traffic=traffic,
+                period=chosen,
+                timezone=settings.timezone,
             ),
             colour=discord.Colour.blurple(),
         )

@@ -10,7 +10,9 @@ from pathlib import Path
 import discord
 from discord import app_commands
 
+from bot.domain.traffic import shares, sources
 from bot.i18n import TEMPLATES_DIR, command_strings, escape, language_of, money, render
+from bot.services.tracking import Traffic
 from bot.translator import TemplateTranslator, text
 
 
@@ -97,7 +99,8 @@ def test_no_line_runs_into_the_next() -> None:
 
 
 def test_creator_info_keeps_the_code_on_its_own_line() -> None:
-    """The balance line and the code line of /creator info stay two lines."""
+    """The balance line and the code line of /creator info stay two lines, and the traffic
+    lines follow the clicks."""
     from types import SimpleNamespace
 
     creator = SimpleNamespace(
@@ -115,6 +118,7 @@ def test_creator_info_keeps_the_code_on_its_own_line() -> None:
     )
     balances = SimpleNamespace(pending=638, approved=0, paid=0, on_hold=0, currency="EUR")
     code = SimpleNamespace(code="ANNA15", discount_percent=15, active=True)
+    traffic = Traffic(sources=sources([("l.instagram.com", 2)]), countries=shares([("NL", 2)]))
     for lang in ("en", "nl"):
         body = render(
             "onboarding.info",
@@ -125,5 +129,12 @@ def test_creator_info_keeps_the_code_on_its_own_line() -> None:
             code=code,
             links=[],
             timezone="UTC",
+            traffic=traffic,
         )
         assert "\n**Code:** ANNA15 (15%)" in body
+        assert "(1 unique)\n**From:** Instagram 100%\n**Countries:** Netherlands 100%\n" in (
+            body.replace("uniek", "unique")
+            .replace("Herkomst", "From")
+            .replace("Landen", "Countries")
+            .replace("Nederland", "Netherlands")
+        )

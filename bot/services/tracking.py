@@ -31,6 +31,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from functools import partial
@@ -57,6 +58,7 @@ from bot.domain.clicks import (
     resolve_link,
     salt_day,
 )
+from bot.domain.traffic import Share, shares, sources
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,14 @@ _FORWARDED_FOR = istr("X-Forwarded-For")
 _REFERER = istr("Referer")
 _CF_COUNTRY = istr("CF-IPCountry")
 _COUNTRY = istr("X-Country-Code")
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What ``/stats`` shows of where clicks came from."""
+
+    sources: list[Share]  # referring platforms; name None: no referrer
+    countries: list[Share]  # ISO country codes; name None: unknown
 
 
 class Missing(Enum):
@@ -628,6 +638,14 @@ class TrackingService:
         """A creator's (clicks, unique clicks) in ``[since, until)``; clicks still queued
         (at most ``flush_interval`` old) are not included."""
         return await self._repo.counts(self._db, creator_id, to_epoch(since), to_epoch(until))
+
+    async def traffic(self, creator_id: int, since: datetime, until: datetime) -> Traffic:
+        """Where a creator's clicks in ``[since, until)`` came from: referring platforms and
+        countries, the largest first."""
+        start, end = to_epoch(since), to_epoch(until)
+        referrers = await self._repo.breakdown(self._db, creator_id, start, end, "referrer_host")
+        countries = await self._repo.breakdown(self._db, creator_id, start, end, "country")
+        return Traffic(sources=sources(referrers), countries=shares(countries))
 
     def _switch_salt(self, day: int) -> None:
         # Tomorrow's salt exists before midnight (made here or loaded at start), so the first

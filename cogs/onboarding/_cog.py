@@ -131,12 +131,15 @@ class CreatorGroup(
             embed = card_embed(application, language, settings.timezone)
             await reply(interaction, embed=embed)
             return
+        creator = profile.creator
+        # Clicks since approval, up to and including the current second.
+        since, until = creator.approved_at, svc.clock.now() + timedelta(seconds=1)
         embed = discord.Embed(
-            title=render("onboarding.info_title", language, creator=profile.creator),
+            title=render("onboarding.info_title", language, creator=creator),
             description=render(
                 "onboarding.info",
                 language,
-                creator=profile.creator,
+                creator=creator,
                 code=profile.code,
                 links=[
                     (link.campaign_name, link.url(svc.config.public_url)) for link in profile.links
@@ -144,16 +147,12 @@ class CreatorGroup(
                 timezone=settings.timezone,
                 stats=await svc.conversions.stats(
                     member.guild.id,
-                    profile.creator.id,
+                    creator.id,
                     None,
-                    await svc.tracking.counts(
-                        # up to and including the current second
-                        profile.creator.id,
-                        profile.creator.approved_at,
-                        svc.clock.now() + timedelta(seconds=1),
-                    ),
+                    await svc.tracking.counts(creator.id, since, until),
                 ),
-                balances=await svc.conversions.balances(member.guild.id, profile.creator.id),
+                traffic=await svc.tracking.traffic(creator.id, since, until),
+                balances=await svc.conversions.balances(member.guild.id, creator.id),
             ),
             colour=discord.Colour.blurple(),
         )

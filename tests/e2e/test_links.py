@@ -65,6 +65,50 @@ async def test_link_click_shows_in_creator_info(world: LocalDiscord) -> None:
         raise AssertionError(info.embeds[0]["description"])
 
 
+async def test_stats_show_where_clicks_came_from(world: LocalDiscord) -> None:
+    """Two visitors from Instagram in the Netherlands and one without a referrer: the
+    creator's /stats and the manager's /creator info (in Dutch) show the platforms and
+    countries."""
+    anna = world.cast.members["anna"]
+    it = await _run(world, anna, "link")
+    url = re.search(rf"{world.tracker_url}/r/[a-z0-9]+", it.content)[0]
+    visits = [
+        {
+            "Referer": "https://l.instagram.com/",
+            "CF-IPCountry": "NL",
+            "X-Forwarded-For": "203.0.113.1",
+        },
+        {
+            "Referer": "https://l.instagram.com/",
+            "CF-IPCountry": "NL",
+            "X-Forwarded-For": "203.0.113.2",
+        },
+        {"X-Forwarded-For": "203.0.113.3"},
+    ]
+    async with aiohttp.ClientSession() as session:
+        for headers in visits:
+            async with session.get(
+                url, allow_redirects=False, headers={"User-Agent": BROWSER} | headers
+            ) as response:
+                assert response.status == 302
+    await world.services.tracking.flush()
+    stats = await _run(world, anna, "stats")
+    description = stats.embeds[0]["description"]
+    assert "**Clicks:** 3 (3 unique)\n**From:** Instagram 67% · no referrer 33%\n" in description
+    assert "**Countries:** Netherlands 67% · unknown 33%" in description
+    it = await world.emu.invoke(
+        world.cast.manager.id,
+        "creator info",
+        options={"member": anna.id},
+        guild_id=world.cast.guild.id,
+        locale="nl",
+    )
+    await it.wait_response()
+    info = it.embeds[0]["description"]
+    assert "**Herkomst:** Instagram 67% · geen verwijzer 33%" in info
+    assert "**Landen:** Nederland 67% · onbekend 33%" in info
+
+
 async def test_code_command(world: LocalDiscord) -> None:
     """/code shows the creator's code and discount, privately."""
     it = await _run(world, world.cast.members["anna"], "code")

@@ -297,6 +297,48 @@ async def test_counts_per_link(
     assert await repo.counts(services.db, shop["creator_id"], since, until) == (3, 3)
 
 
+async def test_traffic_shows_where_a_creators_clicks_came_from(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """Referring platforms and countries of one creator's clicks in a period: another
+    creator's clicks and clicks before the period are left out."""
+    anna = await seed_link(services.db)
+    bert = await seed_link(services.db)
+    early = clock.now()
+
+    async def click(slug: str, ip: str, **headers: str) -> None:
+        link = await tracking.resolve(slug)
+        assert link is not None
+        tracking.record(link, ip, CIMultiDict({"User-Agent": CHROME} | headers), tracking.now())
+
+    await click(anna["slug"], "198.51.100.1", Referer="https://l.instagram.com/")
+    clock.advance(minutes=5)
+    start = clock.now()
+    for n in range(3):
+        await click(
+            anna["slug"],
+            f"198.51.100.{n}",
+            **{"Referer": "https://l.instagram.com/", "CF-IPCountry": "NL"},
+        )
+    await click(anna["slug"], "198.51.100.9", **{"Referer": "https://t.co/x", "CF-IPCountry": "BE"})
+    await click(anna["slug"], "198.51.100.8")  # no referrer, no country
+    await click(bert["slug"], "198.51.100.7", Referer="https://www.youtube.com/watch?v=1")
+    await tracking.flush()
+    until = clock.now() + timedelta(seconds=1)
+
+    traffic = await tracking.traffic(anna["creator_id"], start, until)
+    assert [(s.name, s.clicks, s.percent) for s in traffic.sources] == [
+        ("Instagram", 3, 60),
+        ("X", 1, 20),
+        (None, 1, 20),
+    ]
+    assert [(s.name, s.clicks) for s in traffic.countries] == [("NL", 3), ("BE", 1), (None, 1)]
+    everything = await tracking.traffic(anna["creator_id"], early, until)
+    assert everything.sources[0].clicks == 4
+    nothing = await tracking.traffic(anna["creator_id"], until, until + timedelta(hours=1))
+    assert nothing.sources == [] and nothing.countries == []
+
+
 async def test_background_refresh_reloads_only_after_a_change(
     services: Services, tracking: TrackingService
 ) -> None:
