@@ -36,8 +36,6 @@ def _insert_clicks(rows: int) -> str:
     )
 
 
-_BREAKDOWN_COLUMNS = frozenset({"referrer_host", "country"})
-
 ClickRow = tuple[int, int, int, int, str, str, int, str | None, str | None, int]
 
 
@@ -120,20 +118,18 @@ class ClickRepository:
         return int(row[0]), int(row[1])
 
     async def breakdown(
-        self, q: Queries, creator_id: int, since: int, until: int, column: str
-    ) -> list[tuple[str | None, int]]:
-        """A creator's clicks with ``since <= clicked_at < until`` grouped by ``column``
-        (``referrer_host`` or ``country``): (value or ``None``, clicks)."""
-        if column not in _BREAKDOWN_COLUMNS:
-            raise ValueError(f"no breakdown by {column!r}")
-        query = f"""
-            SELECT {column}, count(*) FROM clicks
+        self, q: Queries, creator_id: int, since: int, until: int
+    ) -> list[tuple[str | None, str | None, int]]:
+        """A creator's clicks with ``since <= clicked_at < until`` by (referrer host, country),
+        either ``None`` when unknown: one pass over the period for both breakdowns."""
+        query = """
+            SELECT referrer_host, country, count(*) FROM clicks
             WHERE guild_id = (SELECT guild_id FROM creators WHERE id = ?)
               AND clicked_at >= ? AND clicked_at < ? AND creator_id = ?
-            GROUP BY {column}
+            GROUP BY referrer_host, country
         """
         rows = await q.fetch_all(query, creator_id, since, until, creator_id)
-        return [(row[0], int(row[1])) for row in rows]
+        return [(row[0], row[1], int(row[2])) for row in rows]
 
     async def link_counts(
         self, q: Queries, link_id: int, since: int, until: int

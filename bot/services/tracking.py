@@ -642,10 +642,11 @@ class TrackingService:
     async def traffic(self, creator_id: int, since: datetime, until: datetime) -> Traffic:
         """Where a creator's clicks in ``[since, until)`` came from: referring platforms and
         countries, the largest first."""
-        start, end = to_epoch(since), to_epoch(until)
-        referrers = await self._repo.breakdown(self._db, creator_id, start, end, "referrer_host")
-        countries = await self._repo.breakdown(self._db, creator_id, start, end, "country")
-        return Traffic(sources=sources(referrers), countries=shares(countries))
+        rows = await self._repo.breakdown(self._db, creator_id, to_epoch(since), to_epoch(until))
+        return Traffic(
+            sources=sources((host, clicks) for host, _, clicks in rows),
+            countries=shares((country, clicks) for _, country, clicks in rows),
+        )
 
     def _switch_salt(self, day: int) -> None:
         # Tomorrow's salt exists before midnight (made here or loaded at start), so the first
