@@ -58,6 +58,7 @@ class Outcome(StrEnum):
     BOT = "bot"  # HEAD, prefetch, crawler, preview bot, no user agent
     NOTRACK = "notrack"
     INACTIVE = "inactive"  # paused or removed creator, or an inactive campaign
+    CAPPED = "capped"  # a visitor's click on a link beyond the hourly limit: not stored
     NOT_FOUND = "not_found"
     BAD_DESTINATION = "bad_destination"  # stored destination failed the redirect-time check
 
@@ -404,7 +405,8 @@ _ID_PAIRS = tuple(a + b for a in _ID_ALPHABET for b in _ID_ALPHABET)  # 12 bits 
 
 class UniqueWindows:
     """Which clicks are *unique*: the first click of a visitor on a link opens a window of
-    ``window_seconds``; clicks inside it are repeats, the first one after it opens the next.
+    ``window_seconds``; clicks inside it are repeats (numbered, so the tracker can cap a
+    visitor looping on a link), the first one after it opens the next.
 
     Bounded: entries leave when their window has passed, or, oldest first, when more than
     ``max_entries`` are open (a visitor evicted that way may count as unique again early).
@@ -421,6 +423,8 @@ class UniqueWindows:
         self._slack = max(1, max_entries // 64)
         # Insertion order is window-start order, so expired entries sit at the front.
         self._starts: dict[tuple[str, int], int] = {}
+        # Clicks so far in a window, only for windows with repeats (most have one click).
+        self._repeats: dict[tuple[str, int], int] = {}
         self._swept = -1  # the second of the last sweep for expired windows
 
     def __len__(self) -> int:
@@ -428,24 +432,33 @@ class UniqueWindows:
 
     def observe(self, visitor: str, link_id: int, now: int) -> bool:
         """Record a click at ``now``; return whether it is unique."""
+        return self.click(visitor, link_id, now) == 1
+
+    def click(self, visitor: str, link_id: int, now: int) -> int:
+        """Record a click at ``now``; return its number within the visitor's window on the
+        link: 1 for a unique click, 2 for the first repeat, and so on."""
         key = (visitor, link_id)
         starts = self._starts
         start = starts.get(key)
         if start is not None:
             if now - start < self.window_seconds:
-                return False
+                repeats = self._repeats
+                number = repeats[key] = repeats.get(key, 1) + 1
+                return number
             del starts[key]
+            self._repeats.pop(key, None)
         starts[key] = now
         # Expired windows are swept once per second; the size bound holds on every click.
         if now != self._swept or len(starts) > self.max_entries:
             self._swept = now
             self._evict(now)
-        return True
+        return 1
 
     def remember(self, visitor: str, link_id: int, start: int) -> None:
         """Restore a window opened at ``start`` (warm-up after a restart, oldest first)."""
         key = (visitor, link_id)
         self._starts.pop(key, None)
+        self._repeats.pop(key, None)
         self._starts[key] = start
 
     def _evict(self, now: int) -> None:
@@ -459,5 +472,8 @@ class UniqueWindows:
             if start > horizon and len(leaving) >= excess:
                 break
             leaving.append(key)
+        repeats = self._repeats
         for key in leaving:
             del starts[key]
+            if repeats:
+                repeats.pop(key, None)

@@ -9,7 +9,11 @@ sleeps until one does) the writer's task takes the list, works out each click's 
 batch, one transaction per batch. A full list drops the click (counted in
 ``creatorbot_clicks_dropped``) instead of making the visitor wait. Redirect outcomes are
 tallied in memory and published to the Prometheus counters every half second; counted clicks
-are not tallied per redirect, they are the clicks the writer has queued.
+are tallied by the writer as it turns them into rows.
+
+Floods: of one visitor's clicks on one link within the hour, the first ``repeat_limit`` (20)
+are stored; the rest are still redirected but not stored (``capped`` in the metrics), so one
+client looping on a link cannot fill the disk or inflate a creator's click count.
 
 Link lookups come from :class:`LinkCache`: loaded at start, and reloaded in the background
 when the ``link_generation`` counter (raised by triggers on links, campaigns and creators)
@@ -65,6 +69,7 @@ log = logging.getLogger(__name__)
 
 DAY = 86_400
 _FINISH_SLICE = 256  # clicks finished between two yields to the event loop
+REPEAT_LIMIT = 20  # stored clicks of one visitor on one link per de-dup window
 _REFUSED = (
     "its campaign's destination is not an http(s) URL on the server's allowed domains"
     " (/setup allowed_domains, shop_url)"
@@ -132,7 +137,6 @@ class ClickWriter:
         self._batch_size = batch_size
         self._interval = interval
         self.pending: list[PendingClick] = []
-        self.taken = 0  # clicks taken off pending so far; with len(pending), all ever queued
         self._salts: dict[str, bytes] = {}
         self._purge_before: str | None = None
         self._task: asyncio.Task[None] | None = None
@@ -222,7 +226,6 @@ class ClickWriter:
     async def _write_pending(self) -> None:
         # Shielded: a stop() during the write lets the transactions finish; stop() waits.
         rows, self.pending = self.pending, []
-        self.taken += len(rows)
         writing = self._writing = asyncio.ensure_future(self._write_batches(rows))
         try:
             await asyncio.shield(writing)
@@ -418,6 +421,7 @@ class TrackingService:
         metrics_interval: float = 0.5,
         cache_size: int = 50_000,
         unique_entries: int = 100_000,
+        repeat_limit: int = REPEAT_LIMIT,
         randbytes: Callable[[int], bytes] = os.urandom,
     ) -> None:
         self._db = db
@@ -442,6 +446,7 @@ class TrackingService:
         self._metrics_interval = metrics_interval
         self._background: list[asyncio.Task[None]] = []
         self._windows = UniqueWindows(UNIQUE_WINDOW_SECONDS, unique_entries)
+        self._repeat_limit = repeat_limit
         self._click_ids = ClickIds(randbytes)
         self._salts: dict[str, bytes] = {}
         self._salt_day = -1  # days since the epoch of the hasher's salt
@@ -451,10 +456,9 @@ class TrackingService:
         # Redirect outcomes are tallied in plain ints (the redirect adds to this dict) and
         # added to the Prometheus counters every metrics_interval: a locked Counter.inc per
         # redirect measurably cost ~10% of the tracker's throughput.
-        # Counted clicks are not tallied: they are the clicks ever queued, which the writer
-        # knows (taken + pending), so a counted redirect adds nothing here.
+        # Counted (and capped) clicks are tallied by the writer when it makes their rows, so
+        # a counted redirect adds nothing here.
         self.tally: dict[Outcome, int] = dict.fromkeys(Outcome, 0)
-        self._queued_published = 0
         metrics.click_queue_depth.set_function(lambda: len(self.writer.pending))
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -545,8 +549,8 @@ class TrackingService:
 
         ``peer`` is the TCP peer address and ``headers`` the request's headers (a
         case-insensitive mapping, as aiohttp's): the writer reads the client IP, user agent,
-        referrer and country from them later. A queued click is counted in the metrics as
-        queued; on ``None`` the caller adds :data:`Outcome.DROPPED` to :attr:`tally`.
+        referrer and country from them later, and counts it in the metrics then (as counted,
+        or as capped); on ``None`` the caller adds :data:`Outcome.DROPPED` to :attr:`tally`.
         """
         pending = self.writer.pending
         if len(pending) >= self.writer.limit:
@@ -575,9 +579,12 @@ class TrackingService:
 
     async def _finish(self, clicks: list[PendingClick]) -> list[ClickRow]:
         """The rows of queued clicks, in click order: client IP, visitor hash under the day's
-        salt, whether the click is unique, referrer host and country."""
+        salt, whether the click is unique, referrer host and country. A visitor's clicks on a
+        link beyond ``repeat_limit`` in the window get no row."""
         rows: list[ClickRow] = []
-        observe = self._windows.observe
+        number_of = self._windows.click
+        limit = self._repeat_limit
+        capped = 0
         for start in range(0, len(clicks), _FINISH_SLICE):
             if start:
                 await asyncio.sleep(0)  # let redirects in between the slices of a long batch
@@ -599,6 +606,10 @@ class TrackingService:
                 if day != self._salt_day:
                     self._switch_salt(day)
                 visitor = self._hasher(client_ip(peer, forwarded_for), user_agent)
+                number = number_of(visitor, link_id, now)
+                if number > limit:
+                    capped += 1
+                    continue
                 rows.append(
                     (
                         guild_id,
@@ -607,12 +618,15 @@ class TrackingService:
                         campaign_id,
                         click_id,
                         visitor,
-                        1 if observe(visitor, link_id, now) else 0,
+                        1 if number == 1 else 0,
                         referrer_host(referer) if referer else None,
                         country_code(cf_country, country) if cf_country or country else None,
                         now,
                     )
                 )
+        tally = self.tally
+        tally[Outcome.COUNTED] += len(rows)
+        tally[Outcome.CAPPED] += capped
         return rows
 
     def publish_metrics(self) -> None:
@@ -622,10 +636,6 @@ class TrackingService:
         counts = dict(tally)
         for outcome in counts:
             tally[outcome] = 0
-        writer = self.writer
-        queued = writer.taken + len(writer.pending)
-        counts[Outcome.COUNTED] += queued - self._queued_published
-        self._queued_published = queued
         for outcome, n in counts.items():
             if n:
                 self._redirects[outcome].inc(n)

@@ -362,3 +362,27 @@ def test_bare_host_gets_a_root_path() -> None:
     assert merge_query("https://shop.example.com#top", [("a", "1")]) == (
         "https://shop.example.com/?a=1#top"
     )
+
+
+def test_unique_windows_number_the_clicks_in_a_window() -> None:
+    """click() numbers a visitor's clicks on a link within the window (1 is the unique one);
+    a new window, another link and a restored window start again at 1."""
+    windows = UniqueWindows(window_seconds=3600, max_entries=1000)
+    assert [windows.click("v", 1, 100 + n) for n in range(4)] == [1, 2, 3, 4]
+    assert windows.click("v", 2, 104) == 1
+    assert windows.click("w", 1, 104) == 1
+    assert windows.click("v", 1, 100 + 3600) == 1  # the window has passed
+    assert windows.click("v", 1, 100 + 3601) == 2
+    windows.remember("v", 1, 5000)
+    assert windows.click("v", 1, 5001) == 2
+    assert windows.observe("v", 1, 5002) is False
+
+
+def test_evicted_windows_forget_their_repeats() -> None:
+    """A window pushed out by the size bound takes its repeat count with it."""
+    windows = UniqueWindows(window_seconds=3600, max_entries=64)
+    assert [windows.click("v", 0, 10) for _ in range(3)] == [1, 2, 3]
+    for link in range(1, 65):  # 64 more windows: the oldest (v, 0) leaves
+        windows.click("v", link, 11)
+    assert windows.click("v", 0, 12) == 1
+    assert windows.click("v", 0, 13) == 2  # counting starts over, not at 4

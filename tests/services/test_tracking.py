@@ -364,12 +364,38 @@ async def test_background_refresh_reloads_only_after_a_change(
 async def test_a_long_batch_is_finished_in_click_order(
     services: Services, tracking: TrackingService
 ) -> None:
-    """700 clicks of two visitors in one batch (finished in slices between which redirects
+    """700 clicks of 50 visitors in one batch (finished in slices between which redirects
     run): stored in click order, and only each visitor's first click is unique."""
     link = await seed_link(services.db)
     tracking.writer.pause()
-    ids = [await _click(tracking, link["slug"], ip=f"198.51.100.{i % 2}") for i in range(700)]
+    ids = [await _click(tracking, link["slug"], ip=f"198.51.100.{i % 50}") for i in range(700)]
     rows = await _rows(services)
     assert [r["click_id"] for r in rows] == ids
-    assert [r["is_unique"] for r in rows] == [1, 1] + [0] * 698
-    assert len({r["visitor_hash"] for r in rows}) == 2
+    assert [r["is_unique"] for r in rows] == [1] * 50 + [0] * 650
+    assert len({r["visitor_hash"] for r in rows}) == 50
+
+
+async def test_a_visitor_looping_on_a_link_is_capped(
+    services: Services, tracking: TrackingService, clock: FrozenClock
+) -> None:
+    """One visitor's first 20 clicks on a link in the hour are stored, later ones are
+    redirected (they got a click id) but not stored and show as capped in the metrics; the
+    same visitor on another link, another visitor, and the next hour are not affected."""
+    link = await seed_link(services.db)
+    other = await seed_link(services.db)
+    ids = [await _click(tracking, link["slug"]) for _ in range(25)]
+    assert all(ids)
+    await _click(tracking, other["slug"])
+    await _click(tracking, link["slug"], ip="198.51.100.99")
+    rows = await _rows(services)
+    stored = [r["click_id"] for r in rows if r["link_id"] == link["link_id"]]
+    assert stored == [*ids[:20], rows[-1]["click_id"]]
+    assert len(rows) == 22
+    tracking.publish_metrics()
+    body = services.metrics.render().decode()
+    assert 'creatorbot_redirects_total{result="capped"} 5.0' in body
+    assert "creatorbot_clicks_counted_total 22.0" in body
+    clock.advance(hours=1)
+    await _click(tracking, link["slug"])
+    rows = await _rows(services)
+    assert len(rows) == 23 and rows[-1]["is_unique"] == 1
