@@ -138,3 +138,34 @@ def test_creator_info_keeps_the_code_on_its_own_line() -> None:
             .replace("Landen", "Countries")
             .replace("Nederland", "Netherlands")
         )
+
+
+def test_stats_break_clicks_down_by_campaign_only_with_several() -> None:
+    """/stats shows clicks by campaign when the creator's clicks came through more than one
+    of their links (campaign names are escaped), and not for a single one."""
+    from types import SimpleNamespace
+
+    stats = SimpleNamespace(
+        clicks=4,
+        unique_clicks=4,
+        orders=0,
+        leads=0,
+        revenue=0,
+        currency="EUR",
+        conversion_rate=None,
+        epc=None,
+        earned=0,
+        commissions={},
+    )
+    several = Traffic(
+        sources=sources([(None, 4)]),
+        countries=[],
+        campaigns=shares([("Shop", 3), ("Summer_sale", 1)]),
+    )
+    one = Traffic(sources=sources([(None, 4)]), countries=[], campaigns=shares([("Shop", 4)]))
+    body = render("earnings.stats", "en", s=stats, traffic=several, period="all", timezone="UTC")
+    assert "**By campaign:** Shop 75% · Summer\\_sale 25%\n" in body
+    dutch = render("earnings.stats", "nl", s=stats, traffic=several, period="all", timezone="UTC")
+    assert "**Per campagne:** Shop 75% · Summer\\_sale 25%\n" in dutch
+    body = render("earnings.stats", "en", s=stats, traffic=one, period="all", timezone="UTC")
+    assert "By campaign" not in body

@@ -119,17 +119,22 @@ class ClickRepository:
 
     async def breakdown(
         self, q: Queries, creator_id: int, since: int, until: int
-    ) -> list[tuple[str | None, str | None, int]]:
-        """A creator's clicks with ``since <= clicked_at < until`` by (referrer host, country),
-        either ``None`` when unknown: one pass over the period for both breakdowns."""
+    ) -> list[tuple[str | None, str | None, str, int]]:
+        """A creator's clicks with ``since <= clicked_at < until`` by (referrer host, country,
+        campaign name), the first two ``None`` when unknown: one pass over the period for
+        every breakdown."""
         query = """
-            SELECT referrer_host, country, count(*) FROM clicks
-            WHERE guild_id = (SELECT guild_id FROM creators WHERE id = ?)
-              AND clicked_at >= ? AND clicked_at < ? AND creator_id = ?
-            GROUP BY referrer_host, country
+            SELECT g.referrer_host, g.country, c.name, g.clicks
+            FROM (
+                SELECT referrer_host, country, campaign_id, count(*) AS clicks FROM clicks
+                WHERE guild_id = (SELECT guild_id FROM creators WHERE id = ?)
+                  AND clicked_at >= ? AND clicked_at < ? AND creator_id = ?
+                GROUP BY referrer_host, country, campaign_id
+            ) AS g
+            JOIN campaigns AS c ON c.id = g.campaign_id
         """
         rows = await q.fetch_all(query, creator_id, since, until, creator_id)
-        return [(row[0], row[1], int(row[2])) for row in rows]
+        return [(row[0], row[1], row[2], int(row[3])) for row in rows]
 
     async def link_counts(
         self, q: Queries, link_id: int, since: int, until: int

@@ -35,7 +35,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from functools import partial
@@ -100,6 +100,7 @@ class Traffic:
 
     sources: list[Share]  # referring platforms; name None: no referrer
     countries: list[Share]  # ISO country codes; name None: unknown
+    campaigns: list[Share] = field(default_factory=list)  # campaign names (one link each)
 
 
 class Missing(Enum):
@@ -650,12 +651,13 @@ class TrackingService:
         return await self._repo.counts(self._db, creator_id, to_epoch(since), to_epoch(until))
 
     async def traffic(self, creator_id: int, since: datetime, until: datetime) -> Traffic:
-        """Where a creator's clicks in ``[since, until)`` came from: referring platforms and
-        countries, the largest first."""
+        """Where a creator's clicks in ``[since, until)`` came from: referring platforms,
+        countries and the creator's links (by campaign), the largest first."""
         rows = await self._repo.breakdown(self._db, creator_id, to_epoch(since), to_epoch(until))
         return Traffic(
-            sources=sources((host, clicks) for host, _, clicks in rows),
-            countries=shares((country, clicks) for _, country, clicks in rows),
+            sources=sources((host, clicks) for host, _, _, clicks in rows),
+            countries=shares((country, clicks) for _, country, _, clicks in rows),
+            campaigns=shares((campaign, clicks) for _, _, campaign, clicks in rows),
         )
 
     def _switch_salt(self, day: int) -> None:

@@ -333,6 +333,7 @@ async def test_traffic_shows_where_a_creators_clicks_came_from(
         (None, 1, 20),
     ]
     assert [(s.name, s.clicks) for s in traffic.countries] == [("NL", 3), ("BE", 1), (None, 1)]
+    assert [(s.name, s.clicks) for s in traffic.campaigns] == [("Shop", 5)]
     everything = await tracking.traffic(anna["creator_id"], early, until)
     assert everything.sources[0].clicks == 4
     nothing = await tracking.traffic(anna["creator_id"], until, until + timedelta(hours=1))
