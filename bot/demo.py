@@ -239,12 +239,17 @@ async def play(world: LocalDiscord) -> None:
     show.shows("anna (only you can see this)", it)
     link = re.search(r"https?://\S+/r/[a-z0-9]+", it.content or "")
     assert link is not None
+    # The follower taps the link in anna's Instagram bio; a proxy such as Cloudflare would
+    # add the country.
+    follower = {"User-Agent": BROWSER, "Referer": "https://l.instagram.com/", "CF-IPCountry": "NL"}
     async with aiohttp.ClientSession() as session:
-        for agent in (PREVIEW_BOT, BROWSER, BROWSER):
-            async with session.get(
-                link[0], allow_redirects=False, headers={"User-Agent": agent}
-            ) as response:
-                who = "Discord's link preview" if agent == PREVIEW_BOT else "a follower's phone"
+        for headers in ({"User-Agent": PREVIEW_BOT}, follower, follower):
+            async with session.get(link[0], allow_redirects=False, headers=headers) as response:
+                who = (
+                    "Discord's link preview"
+                    if headers is not follower
+                    else "a follower's phone (from Instagram)"
+                )
                 show.note(
                     f"{who} opens {link[0]} → {response.status} {response.headers['Location']}"
                 )

@@ -20,6 +20,8 @@ async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
         "Your personal discount code: **ANNABAKES15**",
         "Je kunt je opnieuw aanmelden vanaf",
         "**Clicks:** 2 (1 unique)",
+        "**From:** Instagram 100%",
+        "**Countries:** Netherlands 100%",
         "**Orders:** 1",
         "**Pending** (in the hold period): €6.38",
         "📎 summary.png",
