@@ -264,8 +264,8 @@ async def play(world: LocalDiscord) -> None:
     show.note(f"the same delivery again → {status}, and still one order")
     show.said("anna", "/stats")
     it = await emu.invoke(anna.id, "stats", guild_id=guild)
-    await it.wait_response()
-    show.shows("anna (only you can see this)", it)
+    await it.wait_followups(1)  # answered "thinking" first, then the stats
+    show.shows("anna (only you can see this)", _reply(it))
     show.said("anna", "/earnings")
     it = await emu.invoke(anna.id, "earnings", guild_id=guild)
     await it.wait_response()
@@ -315,8 +315,8 @@ async def play(world: LocalDiscord) -> None:
     it = await emu.invoke(
         cast.manager.id, "creator info", options={"member": anna.id}, guild_id=guild
     )
-    await it.wait_response()
-    show.shows("mia-manager (only you can see this)", it)
+    await it.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(it))
 
     emu.assert_no_violations()
     print()

@@ -73,6 +73,9 @@ class EarningsCog(commands.Cog):
     ) -> None:
         svc = services(interaction)
         creator = await self._creator(interaction)
+        # Counting a busy creator's clicks over all time can take a moment: answer "thinking"
+        # first, so Discord's 3-second deadline never turns it into a failed command.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await svc.settings.get(creator.guild_id)
         chosen = period.value if period else "all"
         now = svc.clock.now()

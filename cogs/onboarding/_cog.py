@@ -132,6 +132,8 @@ class CreatorGroup(
             await reply(interaction, embed=embed)
             return
         creator = profile.creator
+        # Counting a busy creator's clicks can take a moment: "thinking" first (see /stats).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         # Clicks since approval, up to and including the current second.
         since, until = creator.approved_at, svc.clock.now() + timedelta(seconds=1)
         embed = discord.Embed(

@@ -36,9 +36,14 @@ async def world(discord_world: LocalDiscord) -> LocalDiscord:
     return discord_world
 
 
-async def _run(world: LocalDiscord, user, command: str, **options):  # type: ignore[no-untyped-def]
-    it = await world.emu.invoke(user.id, command, options=options, guild_id=world.cast.guild.id)
+async def _run(world: LocalDiscord, user, command: str, locale: str = "en-US", **options):  # type: ignore[no-untyped-def]
+    """The visible answer: the response, or for a deferred one ("thinking") its followup."""
+    it = await world.emu.invoke(
+        user.id, command, options=options, guild_id=world.cast.guild.id, locale=locale
+    )
     await it.wait_response()
+    if it.response_type == 5:
+        return (await it.wait_followups(1))[-1]
     return it
 
 
@@ -96,14 +101,7 @@ async def test_stats_show_where_clicks_came_from(world: LocalDiscord) -> None:
     description = stats.embeds[0]["description"]
     assert "**Clicks:** 3 (3 unique)\n**From:** Instagram 67% · no referrer 33%\n" in description
     assert "**Countries:** Netherlands 67% · unknown 33%" in description
-    it = await world.emu.invoke(
-        world.cast.manager.id,
-        "creator info",
-        options={"member": anna.id},
-        guild_id=world.cast.guild.id,
-        locale="nl",
-    )
-    await it.wait_response()
+    it = await _run(world, world.cast.manager, "creator info", locale="nl", member=anna.id)
     info = it.embeds[0]["description"]
     assert "**Herkomst:** Instagram 67% · geen verwijzer 33%" in info
     assert "**Landen:** Nederland 67% · onbekend 33%" in info

@@ -15,7 +15,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.harness import LocalDiscord
-from tests.e2e._creators import approve_creator
+from tests.e2e._creators import approve_creator, command
 
 pytestmark = pytest.mark.timeout(60)
 SECRET = "shpss_test_secret"
@@ -77,10 +77,10 @@ ORDER = {
 }
 
 
-async def _command(world: LocalDiscord, user, name: str):  # type: ignore[no-untyped-def]
-    it = await world.emu.invoke(user.id, name, guild_id=world.cast.guild.id)
-    await it.wait_response()
-    return it.embeds[0]["description"]
+async def _command(world: LocalDiscord, user, name: str, **options):  # type: ignore[no-untyped-def]
+    it = await command(world, user, name, **options)
+    answer = it.followups[-1] if it.response_type == 5 else it
+    return answer.embeds[0]["description"]
 
 
 async def test_order_shows_in_stats_and_refund_in_earnings(world: LocalDiscord) -> None:
@@ -141,13 +141,6 @@ async def test_creator_info_shows_totals(world: LocalDiscord) -> None:
     """/creator info shows orders, revenue and the balance so far."""
     anna = world.cast.members["anna"]
     await _shopify(world, "orders/create", ORDER)
-    it = await world.emu.invoke(
-        world.cast.manager.id,
-        "creator info",
-        options={"member": anna.id},
-        guild_id=world.cast.guild.id,
-    )
-    await it.wait_response()
-    description = it.embeds[0]["description"]
+    description = await _command(world, world.cast.manager, "creator info", member=anna.id)
     assert "**Orders:** 1 · **Net revenue:** €80.00 · **Earned:** €8.00" in description
     assert "**Balance:** €8.00 pending" in description

@@ -196,8 +196,8 @@ async def test_creator_commands(world: LocalDiscord) -> None:
     info = await world.emu.invoke(
         manager, "creator info", options={"member": anna.id}, guild_id=guild
     )
-    await info.wait_response()
-    assert "ANNABAKES15" in info.embeds[0]["description"]
+    (answer,) = await info.wait_followups(1)
+    assert "ANNABAKES15" in answer.embeds[0]["description"]
     paused = await world.emu.invoke(
         manager, "creator pause", options={"member": anna.id}, guild_id=guild
     )
@@ -206,8 +206,8 @@ async def test_creator_commands(world: LocalDiscord) -> None:
     info = await world.emu.invoke(
         manager, "creator info", options={"member": anna.id}, guild_id=guild
     )
-    await info.wait_response()
-    assert "inactive" in info.embeds[0]["description"]
+    (answer,) = await info.wait_followups(1)
+    assert "inactive" in answer.embeds[0]["description"]
 
 
 async def test_request_info_then_answer(world: LocalDiscord) -> None:
