@@ -10,6 +10,9 @@ from bot.db.connection import Queries, Transaction
 from bot.domain.attribution import ClickFacts, CodeFacts
 from bot.domain.commission import Plan, PlanKind, levels_from_json
 
+# Aliases followed at most this far: payment → invoice → Checkout session needs two.
+_ALIAS_DEPTH = 4
+
 
 @dataclass(frozen=True)
 class ConversionRow:
@@ -244,6 +247,85 @@ class MoneyRepository:
     async def forget_parked_before(self, tx: Transaction, before: int) -> int:
         """Drop kept refunds whose sale never came."""
         return await tx.execute("DELETE FROM early_adjustments WHERE received_at < ?", before)
+
+    # --- other ids of orders ---------------------------------------------------------------
+
+    async def add_alias(
+        self, tx: Transaction, source: str, alias: str, order_id: str, now: int
+    ) -> bool:
+        """Record that ``alias`` stands for ``order_id``; False if ``alias`` is known already."""
+        query = """
+            INSERT INTO order_aliases (source, alias, order_id, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (source, alias) DO NOTHING
+        """
+        return await tx.execute(query, source, alias, order_id, now) == 1
+
+    async def conversion_named(
+        self, q: Queries, source: str, ids: Sequence[str]
+    ) -> ConversionRow | None:
+        """The conversion recorded under one of ``ids``, or under what they are aliases of."""
+        starts = ", ".join(["(?)"] * len(ids))
+        query = f"""
+            WITH RECURSIVE names (id, depth) AS (
+                SELECT column1, 0 FROM (VALUES {starts})
+                UNION
+                SELECT a.order_id, n.depth + 1 FROM order_aliases AS a
+                JOIN names AS n ON a.source = ? AND a.alias = n.id
+                WHERE n.depth < {_ALIAS_DEPTH}
+            )
+            SELECT c.* FROM conversions AS c JOIN names AS n ON c.order_id = n.id
+            WHERE c.source = ? ORDER BY n.depth, c.id LIMIT 1
+        """
+        row = await q.fetch_one(query, *ids, source, source)
+        return None if row is None else _conversion(row)
+
+    async def names_of(self, q: Queries, source: str, order_id: str) -> list[str]:
+        """``order_id`` and every alias that leads to it."""
+        query = f"""
+            WITH RECURSIVE names (id, depth) AS (
+                SELECT ?, 0
+                UNION
+                SELECT a.alias, n.depth + 1 FROM order_aliases AS a
+                JOIN names AS n ON a.source = ? AND a.order_id = n.id
+                WHERE n.depth < {_ALIAS_DEPTH}
+            )
+            SELECT DISTINCT id FROM names
+        """
+        return [row[0] for row in await q.fetch_all(query, order_id, source)]
+
+    async def conversions_by_alias(
+        self, q: Queries, guild_id: int, alias: str
+    ) -> list[ConversionRow]:
+        """A server's conversions that ``alias`` leads to, in any source."""
+        query = f"""
+            WITH RECURSIVE names (source, id, depth) AS (
+                SELECT source, order_id, 1 FROM order_aliases WHERE alias = ?
+                UNION
+                SELECT a.source, a.order_id, n.depth + 1 FROM order_aliases AS a
+                JOIN names AS n ON a.source = n.source AND a.alias = n.id
+                WHERE n.depth < {_ALIAS_DEPTH}
+            )
+            SELECT * FROM conversions WHERE guild_id = ? AND id IN (
+                SELECT c.id FROM conversions AS c
+                JOIN names AS n ON c.source = n.source AND c.order_id = n.id
+            ) ORDER BY id
+        """
+        return [_conversion(r) for r in await q.fetch_all(query, alias, guild_id)]
+
+    async def forget_stale_aliases(self, tx: Transaction, before: int) -> int:
+        """Drop aliases older than ``before`` that lead to no conversion (directly or through
+        the alias they stand for)."""
+        query = """
+            DELETE FROM order_aliases AS o
+            WHERE o.created_at < ?
+              AND NOT EXISTS (SELECT 1 FROM conversions AS c
+                              WHERE c.source = o.source AND c.order_id = o.order_id)
+              AND NOT EXISTS (SELECT 1 FROM order_aliases AS a
+                              JOIN conversions AS c ON c.source = a.source
+                                                   AND c.order_id = a.order_id
+                              WHERE a.source = o.source AND a.alias = o.order_id)
+        """
+        return await tx.execute(query, before)
 
     async def add_refunded(
         self, tx: Transaction, conversion_id: int, amount: int, cancelled: bool

@@ -48,7 +48,9 @@ def parse_row(row: dict[str, str], default_currency: str, now: datetime) -> Orde
     try:
         kind = EventKind(values.get("event") or "sale")
     except ValueError:
-        raise RowError(f"bad event {values.get('event')!r}") from None
+        kind = None
+    if kind is None or kind is EventKind.ALIAS:
+        raise RowError(f"bad event {values.get('event')!r}")
     try:
         source = Source(values.get("source") or "csv")
     except ValueError:

@@ -17,6 +17,9 @@ class EventKind(StrEnum):
     LEAD = "lead"  # a sign-up or other non-order conversion (CPL plans)
     REFUND = "refund"  # part or all of an order's net amount was refunded
     CANCEL = "cancel"  # the whole order was cancelled
+    # Not money: the sender will name this order by other ids too (``refs``), e.g. Stripe's
+    # payment of the first invoice of a subscription sold through Checkout.
+    ALIAS = "alias"
 
 
 class Source(StrEnum):
@@ -36,6 +39,11 @@ class OrderEvent:
     subtotal after discounts without shipping and tax. For a REFUND, ``refund_minor`` is the
     refunded part of that net amount and ``refund_id`` identifies the refund so a repeated
     delivery is not counted twice. A CANCEL reverses whatever is left of the order.
+
+    ``refs`` are other ids of the same order that later events may name it by (Stripe: the
+    invoice of a subscription's Checkout session, the payment of that invoice). An ALIAS
+    carries nothing else: ``order_id`` is an id the order may already be known by, ``refs``
+    the new ones.
     """
 
     source: Source
@@ -55,6 +63,7 @@ class OrderEvent:
     # Shopify order without shop money in a foreign presentment currency): held, not guessed.
     currency_uncertain: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    refs: tuple[str, ...] = ()
 
 
 class IngestOutcome(StrEnum):

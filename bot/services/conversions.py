@@ -135,6 +135,8 @@ class ConversionService:
         if event.kind in (EventKind.SALE, EventKind.LEAD):
             attribution = await self._attribute(event)
             return await self._record(event, attribution)
+        if event.kind is EventKind.ALIAS:
+            return await self._alias(event)
         return await self._adjust(event, actor_id=None)
 
     async def _attribute(self, event: OrderEvent) -> Attribution:
@@ -207,7 +209,12 @@ class ConversionService:
                 await self._accrue(
                     tx, event, attribution, settings, conversion_id, flags, actor_id, now
                 )
-            await self._apply_parked(tx, event.source.value, event.order_id, now)
+            source = event.source.value
+            for ref in event.refs:
+                if ref != event.order_id:
+                    await self._money.add_alias(tx, source, ref, event.order_id, now)
+            for name in await self._money.names_of(tx, source, event.order_id):
+                await self._apply_parked(tx, source, name, event.order_id, now)
         log.info(
             "conversion %s/%s recorded (%s)", event.source.value, conversion_id, attribution.method
         )
@@ -312,14 +319,21 @@ class ConversionService:
         cancel = event.kind is EventKind.CANCEL
         key = "cancel" if cancel else (event.refund_id or f"refund:{event.refund_minor}")
         gross = event.extra.get("refund_basis") == "gross"
+        source = event.source.value
         async with self._db.transaction() as tx:
-            conversion = await self._money.conversion(tx, event.source.value, event.order_id)
+            conversion = await self._money.conversion_named(
+                tx, source, [event.order_id, *event.refs]
+            )
             if conversion is None:
-                # Webhooks are not ordered: keep it for the sale, applied when that arrives.
+                # Webhooks are not ordered: keep it for the sale, applied when that arrives
+                # (under this order id, or one of the ids the refund names it by too).
                 await self._money.forget_parked_before(tx, now - PARKED_DAYS * 86_400)
+                for ref in event.refs:
+                    if ref != event.order_id:
+                        await self._money.add_alias(tx, source, event.order_id, ref, now)
                 parked = await self._money.park_adjustment(
                     tx,
-                    source=event.source.value,
+                    source=source,
                     order_id=event.order_id,
                     refund_key=key,
                     kind="cancel" if cancel else "refund",
@@ -334,9 +348,29 @@ class ConversionService:
             )
         return IngestOutcome.RECORDED if recorded else IngestOutcome.DUPLICATE
 
-    async def _apply_parked(self, tx: Transaction, source: str, order_id: str, now: int) -> None:
-        """Apply the refunds and cancellations that arrived before this order's sale."""
-        parked = await self._money.take_parked(tx, source, order_id)
+    async def _alias(self, event: OrderEvent) -> IngestOutcome:
+        """Record the other ids of an order (``event.refs``) and apply refunds that were kept
+        under them; the order's sale may arrive before or after."""
+        now = to_epoch(self._clock.now())
+        source = event.source.value
+        added = False
+        async with self._db.transaction() as tx:
+            await self._money.forget_stale_aliases(tx, now - PARKED_DAYS * 86_400)
+            conversion = await self._money.conversion_named(tx, source, [event.order_id])
+            target = conversion.order_id if conversion is not None else event.order_id
+            for ref in event.refs:
+                if ref != target and await self._money.add_alias(tx, source, ref, target, now):
+                    added = True
+                    if conversion is not None:
+                        await self._apply_parked(tx, source, ref, conversion.order_id, now)
+        return IngestOutcome.RECORDED if added else IngestOutcome.DUPLICATE
+
+    async def _apply_parked(
+        self, tx: Transaction, source: str, parked_as: str, order_id: str, now: int
+    ) -> None:
+        """Apply to the conversion of ``order_id`` the refunds and cancellations kept under
+        ``parked_as`` (its own id or an alias) because they arrived before its sale."""
+        parked = await self._money.take_parked(tx, source, parked_as)
         for row in parked:
             conversion = await self._money.conversion(tx, source, order_id)
             assert conversion is not None
@@ -498,7 +532,11 @@ class ConversionService:
         return order
 
     async def find(self, guild_id: int, order_id: str, source: str | None) -> ConversionRow:
-        matches = await self._money.conversions_by_order(self._db, guild_id, order_id.strip())
+        order_id = order_id.strip()
+        matches = await self._money.conversions_by_order(self._db, guild_id, order_id)
+        if not matches:
+            # Also by another id of the order, e.g. a Stripe payment of a subscription.
+            matches = await self._money.conversions_by_alias(self._db, guild_id, order_id)
         if source:
             matches = [m for m in matches if m.source == source]
         if not matches:
@@ -617,8 +655,9 @@ class ConversionService:
 
 
 def _check(event: OrderEvent) -> None:
-    if not event.order_id or len(event.order_id) > MAX_ORDER_ID:
-        raise InvalidOrder(problem="order_id")
+    for order_id in (event.order_id, *event.refs):
+        if not order_id or len(order_id) > MAX_ORDER_ID:
+            raise InvalidOrder(problem="order_id")
     for amount in (event.net_minor, event.refund_minor):
         if amount is not None and amount < 0:
             raise InvalidOrder(problem="amount")

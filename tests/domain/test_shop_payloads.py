@@ -491,6 +491,67 @@ def test_stripe_full_refund_is_cancel() -> None:
     assert (cancel.kind, cancel.order_id) == (EventKind.CANCEL, "pi_3QpR7qLkdIwHu7ix1XyZ2wVu")
 
 
+SUB_SESSION = dict(
+    mode="subscription",
+    payment_intent=None,
+    invoice="in_1QsU2YLkdIwHu7ixK2mQv7Bn",
+    subscription="sub_1QsU2YLkdIwHu7ixW5eRt6Yu",
+)
+
+
+def test_stripe_subscription_session_names_its_invoice() -> None:
+    """A subscription's session is the order; its first invoice is another id of it."""
+    [sale] = _stripe(**SUB_SESSION)
+    assert (sale.kind, sale.order_id) == (
+        EventKind.SALE,
+        "cs_live_a1Zq9Xw4Tn7Pb2Lm5Kc8Rd3Vf6Hg0Js1Yu4Ei7Ow",
+    )
+    assert sale.refs == ("in_1QsU2YLkdIwHu7ixK2mQv7Bn",)
+    [one_time] = _stripe()
+    assert one_time.refs == ()
+
+
+def test_stripe_invoice_payment_links_invoice_and_payment() -> None:
+    """invoice_payment.paid (API 2025-03-31 on) is an ALIAS: the invoice and its payment."""
+    [alias] = stripe_events(_load("stripe_invoice_payment_paid.json"), received_at=NOW)
+    assert (alias.source, alias.kind, alias.order_id, alias.refs) == (
+        Source.STRIPE,
+        EventKind.ALIAS,
+        "in_1QsU2YLkdIwHu7ixK2mQv7Bn",
+        ("pi_3QsU2ZLkdIwHu7ix0Gt5Hs8D",),
+    )
+    assert alias.net_minor is None and alias.refund_minor is None
+
+
+def test_stripe_paid_invoice_of_older_api_links_its_payment() -> None:
+    """Before 2025-03-31 the paid invoice names its payment intent and charge; from then on
+    it names neither, and the invoice event gives nothing."""
+    invoice = {
+        "id": "in_1QsU2YLkdIwHu7ixK2mQv7Bn",
+        "object": "invoice",
+        "payment_intent": "pi_3QsU2ZLkdIwHu7ix0Gt5Hs8D",
+        "charge": "ch_3QsU2ZLkdIwHu7ix0Lm2Np4Q",
+        "livemode": True,
+    }
+    event = {"id": "evt_2", "type": "invoice.paid", "created": 1, "data": {"object": invoice}}
+    [alias] = stripe_events(event, received_at=NOW)
+    assert (alias.kind, alias.order_id) == (EventKind.ALIAS, invoice["id"])
+    assert alias.refs == ("pi_3QsU2ZLkdIwHu7ix0Gt5Hs8D", "ch_3QsU2ZLkdIwHu7ix0Lm2Np4Q")
+    del invoice["payment_intent"], invoice["charge"]
+    assert stripe_events(event, received_at=NOW) == []
+
+
+def test_stripe_refund_names_the_charges_invoice() -> None:
+    """A charge of an invoice (older API versions) gives its refund the invoice as a ref."""
+    event = _load("stripe_charge_refunded.json")
+    event["data"]["object"]["invoice"] = "in_1QsU2YLkdIwHu7ixK2mQv7Bn"
+    [refund] = stripe_events(event, received_at=NOW)
+    assert (refund.order_id, refund.refs) == (
+        "pi_3QpR7qLkdIwHu7ix1XyZ2wVu",
+        ("in_1QsU2YLkdIwHu7ixK2mQv7Bn",),
+    )
+
+
 def test_stripe_other_events_give_nothing() -> None:
     """Event types the program does not use give no events."""
     event = copy.deepcopy(_load("stripe_checkout_completed.json"))

@@ -256,6 +256,98 @@ async def test_an_early_refund_is_kept_for_30_days_and_per_source(
     assert [c["reversed_minor"] for c in await _commissions(program)] == [0, 0]
 
 
+# A subscription sold through Stripe Checkout: recorded under its session; its refund names
+# the payment of the session's first invoice.
+SESSION, INVOICE, PAYMENT = "cs_live_sub1", "in_sub1", "pi_sub1"
+
+
+def _stripe(clock: FrozenClock, kind: EventKind, order: str, **kw: object) -> OrderEvent:
+    return OrderEvent(
+        source=Source.STRIPE, kind=kind, order_id=order, occurred_at=clock.now(), **kw
+    )  # type: ignore[arg-type]
+
+
+def _subscription_events(clock: FrozenClock) -> dict[str, OrderEvent]:
+    return {
+        "sale": _sale(clock, SESSION, source=Source.STRIPE, refs=(INVOICE,)),
+        "invoice paid": _stripe(clock, EventKind.ALIAS, INVOICE, refs=(PAYMENT,)),
+        "refund": _stripe(clock, EventKind.REFUND, PAYMENT, refund_minor=4_000, refund_id="re_1"),
+    }
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("sale", "invoice paid", "refund"),
+        ("invoice paid", "sale", "refund"),
+        ("sale", "refund", "invoice paid"),
+        ("refund", "invoice paid", "sale"),
+        ("refund", "sale", "invoice paid"),
+        ("invoice paid", "refund", "sale"),
+    ],
+)
+async def test_subscription_refund_reaches_its_checkout_session(
+    program: Services, clock: FrozenClock, order: tuple[str, ...]
+) -> None:
+    """Whatever order Stripe delivers them in, the refund of a subscription's first payment
+    reverses the commission of the Checkout session; redeliveries change nothing."""
+    events = _subscription_events(clock)
+    for name in order:
+        assert await program.conversions.ingest(events[name]) is IngestOutcome.RECORDED
+    for name in order:
+        assert await program.conversions.ingest(events[name]) is IngestOutcome.DUPLICATE
+    [commission] = await _commissions(program)
+    assert (commission["amount_minor"], commission["reversed_minor"]) == (1_000, 400)
+    assert await program.db.fetch_val("SELECT refunded_minor FROM conversions") == 4_000
+    assert await program.db.fetch_val("SELECT COUNT(*) FROM early_adjustments") == 0
+
+
+async def test_refund_naming_the_invoice_needs_no_invoice_event(
+    program: Services, clock: FrozenClock
+) -> None:
+    """Older Stripe API versions name the charge's invoice: that is enough, before or after
+    the sale."""
+    refund = _stripe(clock, EventKind.CANCEL, PAYMENT, refs=(INVOICE,))
+    assert await program.conversions.ingest(refund) is IngestOutcome.RECORDED
+    await program.conversions.ingest(_subscription_events(clock)["sale"])
+    [commission] = await _commissions(program)
+    assert (commission["reversed_minor"], commission["state"]) == (1_000, "reversed")
+    other = _sale(clock, "cs_live_sub2", source=Source.STRIPE, refs=("in_sub2",))
+    await program.conversions.ingest(other)
+    late = _stripe(clock, EventKind.CANCEL, "pi_sub2", refs=("in_sub2",))
+    assert await program.conversions.ingest(late) is IngestOutcome.RECORDED
+    assert [c["state"] for c in await _commissions(program)] == ["reversed", "reversed"]
+
+
+async def test_renewal_refund_leaves_the_first_sale_alone(
+    program: Services, clock: FrozenClock
+) -> None:
+    """A later invoice of the same subscription is not the sale: its refund is kept as
+    unmatched and dropped after 30 days, with its alias."""
+    await program.conversions.ingest(_subscription_events(clock)["sale"])
+    await program.conversions.ingest(_stripe(clock, EventKind.ALIAS, "in_renew", refs=("pi_r",)))
+    refund = _stripe(clock, EventKind.REFUND, "pi_r", refund_minor=4_000, refund_id="re_r")
+    assert await program.conversions.ingest(refund) is IngestOutcome.RECORDED
+    [commission] = await _commissions(program)
+    assert commission["reversed_minor"] == 0
+    clock.advance(days=31)
+    await program.conversions.ingest(_stripe(clock, EventKind.ALIAS, "in_next", refs=("pi_n",)))
+    aliases = await program.db.fetch_all("SELECT alias, order_id FROM order_aliases ORDER BY 1")
+    assert [tuple(a) for a in aliases] == [(INVOICE, SESSION), ("pi_n", "in_next")]
+
+
+async def test_manager_finds_a_subscription_by_its_payment(
+    program: Services, clock: FrozenClock
+) -> None:
+    """/conversion reverse accepts the payment or invoice id of a subscription's sale."""
+    events = _subscription_events(clock)
+    await program.conversions.ingest(events["sale"])
+    await program.conversions.ingest(events["invoice paid"])
+    for name in (PAYMENT, INVOICE, SESSION):
+        found = await program.conversions.find(GUILD, name, "stripe")
+        assert found.order_id == SESSION
+
+
 async def test_refund_after_payout_is_clawed_back(program: Services, clock: FrozenClock) -> None:
     """A refund of a paid commission becomes a negative approved balance (next payout)."""
     await program.settings.update(GUILD, MANAGER, {"hold_days": 0})

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import Services
 from bot.cli import main
+from bot.domain.csv_orders import RowError, parse_row
 from bot.services.imports import import_orders
 
 CSV = """order_id,amount,currency,occurred_at,code,event
@@ -59,3 +61,11 @@ def test_cli_import_orders(
     assert "2 rows: 1 recorded" in captured.out
     assert "line 3: bad amount" in captured.err
     assert main(["import-orders", str(tmp_path / "missing.csv")]) == 1
+
+
+@pytest.mark.parametrize("event", ["alias", "gift"])
+def test_row_with_an_unknown_event_is_refused(event: str) -> None:
+    """Only sale, lead, refund and cancel rows exist; ``alias`` is internal to the shops."""
+    row = {"order_id": "A-9", "amount": "10", "currency": "EUR", "event": event}
+    with pytest.raises(RowError, match="bad event"):
+        parse_row(row, "EUR", datetime(2026, 11, 22, tzinfo=UTC))

@@ -421,6 +421,34 @@ async def test_stripe_refund_is_recorded(client: Any, shop: Services, clock: Fro
     assert row["refunded_minor"] == 4500
 
 
+async def test_stripe_subscription_refund_reverses_the_checkout_sale(
+    client: Any, shop: Services, clock: FrozenClock
+) -> None:
+    """A subscription bought through Checkout, the payment of its first invoice, and a full
+    refund of that payment: the sale recorded under the session is cancelled."""
+    checkout = json.loads(_payload("stripe_checkout_completed.json"))
+    checkout["data"]["object"].update(
+        mode="subscription", payment_intent=None, invoice="in_1QsU2YLkdIwHu7ixK2mQv7Bn"
+    )
+    refund = json.loads(_payload("stripe_charge_refunded.json"))
+    refund["data"]["object"].update(
+        payment_intent="pi_3QsU2ZLkdIwHu7ix0Gt5Hs8D", amount_refunded=10_890
+    )
+    for body in (
+        json.dumps(checkout).encode(),
+        _payload("stripe_invoice_payment_paid.json"),
+        json.dumps(refund).encode(),
+    ):
+        response = await _stripe(client, clock, body)
+        assert await response.json() == {"result": "recorded"}
+    [row] = await _conversions(shop)
+    assert (row["order_id"], row["status"]) == (checkout["data"]["object"]["id"], "cancelled")
+    commission = await shop.db.fetch_one("SELECT amount_minor, reversed_minor FROM commissions")
+    assert commission["reversed_minor"] == commission["amount_minor"] > 0
+    again = await _stripe(client, clock, _payload("stripe_invoice_payment_paid.json"))
+    assert await again.json() == {"result": "duplicate"}
+
+
 async def test_stripe_other_event_is_ignored(
     client: Any, shop: Services, clock: FrozenClock
 ) -> None:

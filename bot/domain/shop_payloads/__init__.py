@@ -41,12 +41,17 @@ Stripe (events)
     completes delayed payment methods such as SEPA debit) with ``payment_status == "paid"`` →
     SALE. Its order id is the session's ``payment_intent`` when there is one — refunds arrive
     on the charge, which names the payment intent, not the session — else the session id
-    (subscription and setup sessions; their refunds cannot be matched). Net is
+    (subscriptions), with the session's ``invoice`` in ``refs``. The payment of that invoice is
+    linked to it by ``invoice_payment.paid`` (API versions from 2025-03-31) or
+    ``invoice.paid``/``invoice.payment_succeeded`` (before; the invoice names its
+    ``payment_intent`` and ``charge``): an ALIAS event, so the refund of a subscription's
+    first payment reaches the session's conversion; a renewal's refund reaches none. Net is
     ``amount_subtotal − total_details.amount_discount``. Codes come from ``metadata.code``,
     ``metadata.promo_code`` or ``metadata.cb_code``: a session does not carry the customer's
     promotion code text, only a ``promo_…`` id that can never match a creator's code, so brands
     that want code attribution put the code into the session's metadata (an expanded
-    ``discounts[].promotion_code`` object with a ``code`` is used too). ``charge.refunded``:
+    ``discounts[].promotion_code`` object with a ``code`` is used too). ``charge.refunded``
+    (its ``invoice``, where the API version still sends it, in ``refs``):
     a fully refunded charge is a CANCEL (exact, whatever tax and shipping were). A partial
     refund is one REFUND per refund in ``refunds.data`` (older API versions; each with its own
     id), else one REFUND for the increase over ``previous_attributes.amount_refunded`` with

@@ -30,6 +30,13 @@ STRIPE_SALE_TYPES = frozenset(
     {"checkout.session.completed", "checkout.session.async_payment_succeeded"}
 )
 STRIPE_REFUND_TYPE = "charge.refunded"
+# Payments of invoices: they name the payment that a refund of a subscription's first invoice
+# will arrive on. ``invoice_payment.paid`` from API version 2025-03-31 on; before it, the paid
+# invoice names its payment intent and charge itself.
+STRIPE_INVOICE_TYPES = frozenset(
+    {"invoice_payment.paid", "invoice.paid", "invoice.payment_succeeded"}
+)
+_STRIPE_TYPES = STRIPE_SALE_TYPES | STRIPE_INVOICE_TYPES | {STRIPE_REFUND_TYPE}
 # Stripe's own exponents where they differ from ISO 4217 (https://docs.stripe.com/currencies):
 # these are zero-decimal in Stripe's API; ISK is sent as two-decimal for backwards
 # compatibility; every other currency uses ISO's exponent (two or three decimals).
@@ -71,7 +78,7 @@ def stripe_events(event: Mapping[str, Any], *, received_at: datetime) -> list[Or
     kind = event.get("type")
     if not isinstance(kind, str):
         raise MalformedPayload("missing:type")
-    if kind not in STRIPE_SALE_TYPES and kind != STRIPE_REFUND_TYPE:
+    if kind not in _STRIPE_TYPES:
         return []
     data = _object(event.get("data"), "data", required=True)
     obj = _object(data.get("object"), "data.object", required=True)
@@ -81,6 +88,9 @@ def stripe_events(event: Mapping[str, Any], *, received_at: datetime) -> list[Or
     if kind in STRIPE_SALE_TYPES:
         sale = _stripe_sale(obj, occurred_at, is_test, delivery_id)
         return [] if sale is None else [sale]
+    if kind in STRIPE_INVOICE_TYPES:
+        alias = _stripe_invoice_payment(obj, occurred_at, is_test, delivery_id)
+        return [] if alias is None else [alias]
     previous = _object(data.get("previous_attributes"), "data.previous_attributes")
     return _stripe_refunds(obj, previous, occurred_at, is_test, delivery_id)
 
@@ -109,6 +119,9 @@ def _stripe_sale(
         if isinstance(promo, Mapping)
     )
     extra: dict[str, str] = {"checkout_session": str(session.get("id"))}
+    # A subscription's session has no payment intent: its first invoice's payment, which a
+    # refund names, is linked through the invoice (see _stripe_invoice_payment).
+    invoice = _stripe_id(session.get("invoice"), "invoice")
     if session.get("amount_total") is not None:
         extra["gross_minor"] = str(
             stripe_minor(session.get("amount_total"), currency, "amount_total")
@@ -134,6 +147,40 @@ def _stripe_sale(
         is_test=is_test,
         delivery_id=delivery_id,
         extra=extra,
+        refs=(invoice,) if invoice and invoice != order_id else (),
+    )
+
+
+def _stripe_invoice_payment(
+    obj: Mapping[str, Any], occurred_at: datetime, is_test: bool, delivery_id: str | None
+) -> OrderEvent | None:
+    """The ids an invoice was paid with (payment intent, or a charge without one), as an
+    ALIAS of the invoice; ``None`` when the object names no payment (API versions from
+    2025-03-31 leave it out of the invoice, and send ``invoice_payment.paid`` for it)."""
+    if obj.get("object") == "invoice_payment":
+        invoice = _stripe_id(obj.get("invoice"), "invoice")
+        payment = _object(obj.get("payment"), "payment")
+        paid_with = [
+            _stripe_id(payment.get("payment_intent"), "payment.payment_intent"),
+            _stripe_id(payment.get("charge"), "payment.charge"),
+        ]
+    else:
+        invoice = _order_id(obj.get("id"), "id")
+        paid_with = [
+            _stripe_id(obj.get("payment_intent"), "payment_intent"),
+            _stripe_id(obj.get("charge"), "charge"),
+        ]
+    refs = tuple(ref for ref in paid_with if ref)
+    if invoice is None or not refs:
+        return None
+    return OrderEvent(
+        source=Source.STRIPE,
+        kind=EventKind.ALIAS,
+        order_id=invoice,
+        occurred_at=occurred_at,
+        is_test=is_test,
+        delivery_id=delivery_id,
+        refs=refs,
     )
 
 
@@ -146,6 +193,10 @@ def _stripe_refunds(
 ) -> list[OrderEvent]:
     charge_id = _order_id(charge.get("id"), "id")
     order_id = _stripe_id(charge.get("payment_intent"), "payment_intent") or charge_id
+    # API versions before 2025-03-31 name the charge's invoice: a subscription's first invoice
+    # is linked to its Checkout session, so the refund is found even without invoice events.
+    invoice = _stripe_id(charge.get("invoice"), "invoice")
+    refs = (invoice,) if invoice else ()
     currency = currency_code(charge.get("currency"))
     amount = stripe_minor(charge.get("amount"), currency, "amount")
     refunded = stripe_minor(charge.get("amount_refunded"), currency, "amount_refunded")
@@ -161,6 +212,7 @@ def _stripe_refunds(
                 currency=currency,
                 is_test=is_test,
                 delivery_id=delivery_id,
+                refs=refs,
             )
         ]
     extra = {"gross_minor": str(amount), "refund_basis": "gross", "charge": charge_id}
@@ -177,6 +229,7 @@ def _stripe_refunds(
             is_test=is_test,
             delivery_id=delivery_id,
             extra=dict(extra),
+            refs=refs,
         )
 
     listed = charge.get("refunds")
