@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -174,10 +175,10 @@ def _stripe_invoice_payment(
     if invoice is None or not refs:
         return None
     return OrderEvent(
-        source=Source.STRIPE,
-        kind=EventKind.ALIAS,
-        order_id=invoice,
-        occurred_at=occurred_at,
+        Source.STRIPE,
+        EventKind.ALIAS,
+        invoice,
+        occurred_at,
         is_test=is_test,
         delivery_id=delivery_id,
         refs=refs,
@@ -202,34 +203,26 @@ def _stripe_refunds(
     refunded = stripe_minor(charge.get("amount_refunded"), currency, "amount_refunded")
     if refunded <= 0:
         return []
+    event = partial(
+        OrderEvent,
+        source=Source.STRIPE,
+        order_id=order_id,
+        currency=currency,
+        is_test=is_test,
+        delivery_id=delivery_id,
+        refs=refs,
+    )
     if refunded >= amount:
-        return [
-            OrderEvent(
-                source=Source.STRIPE,
-                kind=EventKind.CANCEL,
-                order_id=order_id,
-                occurred_at=occurred_at,
-                currency=currency,
-                is_test=is_test,
-                delivery_id=delivery_id,
-                refs=refs,
-            )
-        ]
+        return [event(kind=EventKind.CANCEL, occurred_at=occurred_at)]
     extra = {"gross_minor": str(amount), "refund_basis": "gross", "charge": charge_id}
 
     def refund(refund_id: str, minor: int, when: datetime) -> OrderEvent:
-        return OrderEvent(
-            source=Source.STRIPE,
+        return event(
             kind=EventKind.REFUND,
-            order_id=order_id,
             occurred_at=when,
-            currency=currency,
             refund_minor=minor,
             refund_id=refund_id,
-            is_test=is_test,
-            delivery_id=delivery_id,
             extra=dict(extra),
-            refs=refs,
         )
 
     listed = charge.get("refunds")
