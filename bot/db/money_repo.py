@@ -251,14 +251,32 @@ class MoneyRepository:
     # --- other ids of orders ---------------------------------------------------------------
 
     async def add_alias(
-        self, tx: Transaction, source: str, alias: str, order_id: str, now: int
+        self,
+        tx: Transaction,
+        source: str,
+        alias: str,
+        order_id: str,
+        now: int,
+        *,
+        resolved: bool = False,
     ) -> bool:
-        """Record that ``alias`` stands for ``order_id``; False if ``alias`` is known already."""
+        """Record that ``alias`` stands for ``order_id`` (``resolved``: a conversion is known
+        under it); False if ``alias`` is known already."""
         query = """
-            INSERT INTO order_aliases (source, alias, order_id, created_at) VALUES (?, ?, ?, ?)
+            INSERT INTO order_aliases (source, alias, order_id, resolved, created_at)
+            VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (source, alias) DO NOTHING
         """
-        return await tx.execute(query, source, alias, order_id, now) == 1
+        return await tx.execute(query, source, alias, order_id, int(resolved), now) == 1
+
+    async def resolve_aliases(self, tx: Transaction, source: str, aliases: Sequence[str]) -> None:
+        """Mark ``aliases`` as leading to a conversion: they are kept."""
+        marks = ", ".join("?" * len(aliases))
+        query = f"""
+            UPDATE order_aliases SET resolved = 1
+            WHERE source = ? AND alias IN ({marks}) AND resolved = 0
+        """
+        await tx.execute(query, source, *aliases)
 
     async def conversion_named(
         self, q: Queries, source: str, ids: Sequence[str]
@@ -313,11 +331,11 @@ class MoneyRepository:
         return [_conversion(r) for r in await q.fetch_all(query, alias, guild_id)]
 
     async def forget_stale_aliases(self, tx: Transaction, before: int) -> int:
-        """Drop aliases older than ``before`` that lead to no conversion (directly or through
-        the alias they stand for)."""
+        """Drop unresolved aliases older than ``before`` that lead to no conversion (directly
+        or through the alias they stand for)."""
         query = """
             DELETE FROM order_aliases AS o
-            WHERE o.created_at < ?
+            WHERE o.resolved = 0 AND o.created_at < ?
               AND NOT EXISTS (SELECT 1 FROM conversions AS c
                               WHERE c.source = o.source AND c.order_id = o.order_id)
               AND NOT EXISTS (SELECT 1 FROM order_aliases AS a

@@ -212,8 +212,10 @@ class ConversionService:
             source = event.source.value
             for ref in event.refs:
                 if ref != event.order_id:
-                    await self._money.add_alias(tx, source, ref, event.order_id, now)
-            for name in await self._money.names_of(tx, source, event.order_id):
+                    await self._money.add_alias(tx, source, ref, event.order_id, now, resolved=True)
+            names = await self._money.names_of(tx, source, event.order_id)
+            await self._money.resolve_aliases(tx, source, names)
+            for name in names:
                 await self._apply_parked(tx, source, name, event.order_id, now)
         log.info(
             "conversion %s/%s recorded (%s)", event.source.value, conversion_id, attribution.method
@@ -359,7 +361,9 @@ class ConversionService:
             conversion = await self._money.conversion_named(tx, source, [event.order_id])
             target = conversion.order_id if conversion is not None else event.order_id
             for ref in event.refs:
-                if ref != target and await self._money.add_alias(tx, source, ref, target, now):
+                if ref != target and await self._money.add_alias(
+                    tx, source, ref, target, now, resolved=conversion is not None
+                ):
                     added = True
                     if conversion is not None:
                         await self._apply_parked(tx, source, ref, conversion.order_id, now)

@@ -300,6 +300,8 @@ async def test_subscription_refund_reaches_its_checkout_session(
     assert (commission["amount_minor"], commission["reversed_minor"]) == (1_000, 400)
     assert await program.db.fetch_val("SELECT refunded_minor FROM conversions") == 4_000
     assert await program.db.fetch_val("SELECT COUNT(*) FROM early_adjustments") == 0
+    unresolved = "SELECT COUNT(*) FROM order_aliases WHERE resolved = 0"
+    assert await program.db.fetch_val(unresolved) == 0
 
 
 async def test_refund_naming_the_invoice_needs_no_invoice_event(
@@ -323,8 +325,11 @@ async def test_renewal_refund_leaves_the_first_sale_alone(
     program: Services, clock: FrozenClock
 ) -> None:
     """A later invoice of the same subscription is not the sale: its refund is kept as
-    unmatched and dropped after 30 days, with its alias."""
-    await program.conversions.ingest(_subscription_events(clock)["sale"])
+    unmatched and dropped after 30 days, with its alias. The first payment's alias stays: a
+    refund months later still finds the sale."""
+    events = _subscription_events(clock)
+    await program.conversions.ingest(events["sale"])
+    await program.conversions.ingest(events["invoice paid"])
     await program.conversions.ingest(_stripe(clock, EventKind.ALIAS, "in_renew", refs=("pi_r",)))
     refund = _stripe(clock, EventKind.REFUND, "pi_r", refund_minor=4_000, refund_id="re_r")
     assert await program.conversions.ingest(refund) is IngestOutcome.RECORDED
@@ -333,7 +338,15 @@ async def test_renewal_refund_leaves_the_first_sale_alone(
     clock.advance(days=31)
     await program.conversions.ingest(_stripe(clock, EventKind.ALIAS, "in_next", refs=("pi_n",)))
     aliases = await program.db.fetch_all("SELECT alias, order_id FROM order_aliases ORDER BY 1")
-    assert [tuple(a) for a in aliases] == [(INVOICE, SESSION), ("pi_n", "in_next")]
+    assert [tuple(a) for a in aliases] == [
+        (INVOICE, SESSION),
+        ("pi_n", "in_next"),
+        (PAYMENT, SESSION),
+    ]
+    clock.advance(days=60)
+    await program.conversions.ingest(_stripe(clock, EventKind.CANCEL, PAYMENT))
+    [commission] = await _commissions(program)
+    assert commission["state"] == "reversed"
 
 
 async def test_manager_finds_a_subscription_by_its_payment(
