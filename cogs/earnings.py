@@ -8,11 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain.weeks import period_start
 from bot.i18n import render
 from bot.interactions import lang, reply, services
 from bot.notify import send_dm
 from bot.services.campaigns import NotACreatorYet
-from bot.services.conversions import period_start
 from bot.services.notifications import Delivery
 from bot.translator import text
 
@@ -79,11 +79,11 @@ class EarningsCog(commands.Cog):
         settings = await svc.settings.get(creator.guild_id)
         chosen = period.value if period else "all"
         now = svc.clock.now()
-        since = period_start(chosen, now, settings) or creator.approved_at
+        since = period_start(chosen, now, settings.zone) or creator.approved_at
         clicks = await svc.tracking.counts(creator.id, since, now + _ONE_SECOND)
         traffic = await svc.tracking.traffic(creator.id, since, now + _ONE_SECOND)
         stats = await svc.conversions.stats(
-            creator.guild_id, creator.id, period_start(chosen, now, settings), clicks
+            creator.guild_id, creator.id, period_start(chosen, now, settings.zone), clicks
         )
         language = lang(interaction)
         embed = discord.Embed(

@@ -8,7 +8,7 @@ daylight-saving change has 167 or 169 hours and each day bucket is a local calen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 DAYS_PER_WEEK = 7
@@ -113,3 +113,15 @@ def last_days(moment: datetime, timezone: str, days: int = DAYS_PER_WEEK) -> Per
     zone = ZoneInfo(timezone)
     today = moment.astimezone(zone).date()
     return Period(datetime.combine(today - timedelta(days=days - 1), time(0), tzinfo=zone), days)
+
+
+def period_start(period: str, now: datetime, zone: tzinfo) -> datetime | None:
+    """Start of ``week`` (Monday 00:00 local), ``month`` (the 1st, 00:00 local) or ``all``
+    (``None``) around ``now`` in the server's timezone ``zone``."""
+    local = now.astimezone(zone)
+    if period == "week":
+        monday = (local - timedelta(days=local.weekday())).date()
+        return datetime(monday.year, monday.month, monday.day, tzinfo=zone)
+    if period == "month":
+        return datetime(local.year, local.month, 1, tzinfo=zone)
+    return None

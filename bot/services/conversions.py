@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.clock import Clock, from_epoch, to_epoch
 from bot.db.audit_repo import AuditRepository
@@ -26,6 +26,7 @@ from bot.domain.attribution import Attribution, Method, Rules, attribute
 from bot.domain.commission import MonthToDate, Plan, commission_for, reversal_due, share
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.settings import GuildSettings
+from bot.domain.weeks import period_start
 from bot.errors import CreatorbotError
 from bot.services.ledger import accrue
 from bot.services.settings import SettingsService
@@ -238,7 +239,9 @@ class ConversionService:
         assert creator is not None
         plan = await self._plan_for(tx, settings.guild_id, creator.plan_id, attribution.link_id)
         occurred = to_epoch(event.occurred_at)
-        month_start = _month_start(event.occurred_at, settings)
+        month = period_start("month", event.occurred_at, settings.zone)
+        assert month is not None
+        month_start = to_epoch(month)
         revenue, sales = await self._money.month_to_date(
             tx, creator.id, month_start, conversion_id, occurred
         )
@@ -676,22 +679,3 @@ def _int_or_none(value: object) -> int | None:
         return int(str(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _month_start(moment: datetime, settings: GuildSettings) -> int:
-    """The start of the calendar month of ``moment`` in the server's timezone."""
-    local = moment.astimezone(settings.zone)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    # Midnight may not exist or exist twice on DST days; normalise through UTC.
-    return to_epoch(start)
-
-
-def period_start(period: str, now: datetime, settings: GuildSettings) -> datetime | None:
-    """Start of ``week`` (Monday 00:00 local), ``month`` (the 1st, 00:00 local) or ``all``."""
-    local = now.astimezone(settings.zone)
-    if period == "week":
-        monday = (local - timedelta(days=local.weekday())).date()
-        return datetime(monday.year, monday.month, monday.day, tzinfo=settings.zone)
-    if period == "month":
-        return datetime(local.year, local.month, 1, tzinfo=settings.zone)
-    return None

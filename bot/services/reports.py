@@ -22,7 +22,7 @@ from bot.db.connection import Database
 from bot.db.reports_repo import ReportRepository
 from bot.domain.performance import Performance, engagement_vs_benchmark
 from bot.domain.tiers import BENCHMARK_BP, Tier
-from bot.services.conversions import period_start
+from bot.domain.weeks import period_start
 from bot.services.settings import SettingsService
 
 PERIODS = ("week", "month", "all")
@@ -132,7 +132,7 @@ class ReportService:
             raise ValueError(f"unknown period {period!r}")
         settings = await self._settings.get(guild_id)
         now = self._clock.now()
-        since = period_start(period, now, settings)
+        since = period_start(period, now, settings.zone)
         until = now + timedelta(seconds=1)  # up to and including the current second
         numbers = await performance_by_creator(
             self._db,

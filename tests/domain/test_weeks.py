@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.weeks import last_days, last_full_week, week_containing, week_starting
+from bot.domain.weeks import (
+    last_days,
+    last_full_week,
+    period_start,
+    week_containing,
+    week_starting,
+)
 
 AMSTERDAM = "Europe/Amsterdam"
 
@@ -63,3 +70,17 @@ def test_a_week_must_start_on_monday() -> None:
     """A week key is always a Monday."""
     with pytest.raises(ValueError, match="not a Monday"):
         week_starting(date(2026, 11, 17), AMSTERDAM)
+
+
+def test_period_start_in_the_servers_timezone() -> None:
+    """This week starts Monday 00:00 local, this month the 1st 00:00 local, ``all`` never;
+    late Sunday UTC may already be Monday in Amsterdam."""
+    zone = ZoneInfo("Europe/Amsterdam")
+    now = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # Monday 00:30 in Amsterdam
+    assert period_start("week", now, zone) == datetime(2026, 11, 23, tzinfo=zone)
+    assert period_start("month", now, zone) == datetime(2026, 11, 1, tzinfo=zone)
+    assert period_start("all", now, zone) is None
+    march = datetime(2026, 3, 31, 12, tzinfo=UTC)  # the month began before the DST change
+    assert period_start("month", march, zone) == datetime(2026, 3, 1, tzinfo=UTC) - timedelta(
+        hours=1
+    )
