@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.db.connection import Queries, Transaction
 from bot.domain.attribution import ClickFacts, CodeFacts
 from bot.domain.commission import Plan, PlanKind, levels_from_json
+from bot.domain.derivation import Derivation
 
 # Aliases followed at most this far: payment → invoice → Checkout session needs two.
 _ALIAS_DEPTH = 4
@@ -31,6 +32,43 @@ class ConversionRow:
     attribution_reason: str
     flags: tuple[str, ...]
     occurred_at: int
+    code: str | None = None
+    click_id: str | None = None
+    derivation: Derivation | None = None
+    created_at: int = 0
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    """One refund or cancellation of a conversion, as applied (or held)."""
+
+    id: int
+    conversion_id: int
+    refund_key: str
+    kind: str
+    amount_minor: int
+    state: str  # applied, estimated, held, corrected
+    derivation: Derivation | None
+    sent_minor: int | None
+    sent_currency: str | None
+    actor_id: int | None
+    created_at: int
+
+
+def _adjustment(row: sqlite3.Row) -> AdjustmentRow:
+    return AdjustmentRow(
+        id=row["id"],
+        conversion_id=row["conversion_id"],
+        refund_key=row["refund_key"],
+        kind=row["kind"],
+        amount_minor=row["amount_minor"],
+        state=row["state"],
+        derivation=Derivation.from_json(row["derivation"]),
+        sent_minor=row["sent_minor"],
+        sent_currency=row["sent_currency"],
+        actor_id=row["actor_id"],
+        created_at=row["created_at"],
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +83,7 @@ class CommissionRow:
     state: str
     hold_reason: str | None
     approve_after: int
+    plan_id: int | None = None
 
     @property
     def remaining(self) -> int:
@@ -68,6 +107,10 @@ def _conversion(row: sqlite3.Row) -> ConversionRow:
         attribution_reason=row["attribution_reason"],
         flags=tuple(f for f in row["flags"].split(",") if f),
         occurred_at=row["occurred_at"],
+        code=row["code"],
+        click_id=row["click_id"],
+        derivation=Derivation.from_json(row["derivation"]),
+        created_at=row["created_at"],
     )
 
 
@@ -83,6 +126,7 @@ def _commission(row: sqlite3.Row) -> CommissionRow:
         state=row["state"],
         hold_reason=row["hold_reason"],
         approve_after=row["approve_after"],
+        plan_id=row["plan_id"],
     )
 
 
@@ -98,6 +142,20 @@ def _plan(row: sqlite3.Row) -> Plan:
         levels=levels_from_json(row["levels"]),
         is_default=bool(row["is_default"]),
     )
+
+
+@dataclass(frozen=True)
+class EarnedRow:
+    """One of a creator's commissions with the order behind it, for ``/earnings``."""
+
+    commission: CommissionRow
+    kind: str
+    order_id: str | None
+    net_minor: int | None
+    refunded_minor: int
+    order_currency: str | None
+    derivation: Derivation | None
+    created_at: int
 
 
 class MoneyRepository:
@@ -201,15 +259,54 @@ class MoneyRepository:
         kind: str,
         amount: int,
         now: int,
+        state: str = "applied",
+        derivation: Derivation | None = None,
+        sent: tuple[int, str] | None = None,
+        actor_id: int | None = None,
     ) -> bool:
         """Record a refund or cancellation once per refund key; False if seen before."""
         query = """
             INSERT INTO conversion_adjustments (conversion_id, refund_key, kind, amount_minor,
-                                                created_at)
-            VALUES (?, ?, ?, ?, ?)
+                                                created_at, state, derivation, sent_minor,
+                                                sent_currency, actor_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (conversion_id, refund_key) DO NOTHING
         """
-        return await tx.execute(query, conversion_id, refund_key, kind, amount, now) == 1
+        values = (
+            conversion_id,
+            refund_key,
+            kind,
+            amount,
+            now,
+            state,
+            derivation.to_json() if derivation else None,
+            sent[0] if sent else None,
+            sent[1] if sent else None,
+            actor_id,
+        )
+        return await tx.execute(query, *values) == 1
+
+    async def adjustments(self, q: Queries, conversion_id: int) -> list[AdjustmentRow]:
+        """A conversion's refunds and cancellations, oldest first."""
+        query = "SELECT * FROM conversion_adjustments WHERE conversion_id = ? ORDER BY id"
+        return [_adjustment(r) for r in await q.fetch_all(query, conversion_id)]
+
+    async def correct_adjustment(
+        self,
+        tx: Transaction,
+        adjustment_id: int,
+        *,
+        amount: int,
+        derivation: Derivation,
+        actor_id: int,
+    ) -> None:
+        """A manager's amount for a refund: it replaces the estimated or held one."""
+        query = """
+            UPDATE conversion_adjustments
+            SET amount_minor = ?, state = 'corrected', derivation = ?, actor_id = ?
+            WHERE id = ?
+        """
+        await tx.execute(query, amount, derivation.to_json(), actor_id, adjustment_id)
 
     async def park_adjustment(
         self,
@@ -222,16 +319,31 @@ class MoneyRepository:
         refund_minor: int,
         gross_basis: bool,
         now: int,
+        currency: str | None = None,
+        gross_minor: int | None = None,
+        derivation: Derivation | None = None,
     ) -> bool:
         """Keep a refund or cancellation whose sale has not arrived yet, once per refund key;
         False if it is kept already."""
         query = """
             INSERT INTO early_adjustments (source, order_id, refund_key, kind, refund_minor,
-                                           gross_basis, received_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                                           gross_basis, received_at, currency, gross_minor,
+                                           derivation)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (source, order_id, refund_key) DO NOTHING
         """
-        values = (source, order_id, refund_key, kind, refund_minor, int(gross_basis), now)
+        values = (
+            source,
+            order_id,
+            refund_key,
+            kind,
+            refund_minor,
+            int(gross_basis),
+            now,
+            currency,
+            gross_minor,
+            derivation.to_json() if derivation else None,
+        )
         return await tx.execute(query, *values) == 1
 
     async def take_parked(self, tx: Transaction, source: str, order_id: str) -> list[sqlite3.Row]:
@@ -348,9 +460,10 @@ class MoneyRepository:
     async def add_refunded(
         self, tx: Transaction, conversion_id: int, amount: int, cancelled: bool
     ) -> None:
+        """Add ``amount`` (negative: a manager lowered a refund) to what was refunded."""
         query = """
             UPDATE conversions
-            SET refunded_minor = MIN(net_minor, refunded_minor + ?),
+            SET refunded_minor = MAX(0, MIN(net_minor, refunded_minor + ?)),
                 status = CASE WHEN ? THEN 'cancelled' ELSE status END
             WHERE id = ?
         """
@@ -407,6 +520,40 @@ class MoneyRepository:
             WHERE id = ?
         """
         await tx.execute(query, amount, amount, now, commission_id)
+
+    async def restore_reversed(
+        self, tx: Transaction, commission_id: int, amount: int, state: str, now: int
+    ) -> None:
+        """Give back ``amount`` of reversed commission (a refund was lowered); the commission
+        is in ``state`` afterwards."""
+        query = """
+            UPDATE commissions SET reversed_minor = reversed_minor - ?, state = ?, updated_at = ?
+            WHERE id = ?
+        """
+        await tx.execute(query, amount, state, now, commission_id)
+
+    async def recent_commissions(self, q: Queries, creator_id: int, limit: int) -> list[EarnedRow]:
+        """A creator's newest commissions, with the conversion each was earned on."""
+        query = """
+            SELECT m.*, v.order_id, v.net_minor, v.refunded_minor AS order_refunded,
+                   v.currency AS order_currency, v.derivation
+            FROM commissions AS m LEFT JOIN conversions AS v ON v.id = m.conversion_id
+            WHERE m.creator_id = ?
+            ORDER BY m.created_at DESC, m.id DESC LIMIT ?
+        """
+        return [
+            EarnedRow(
+                commission=_commission(r),
+                kind=r["kind"],
+                order_id=r["order_id"],
+                net_minor=r["net_minor"],
+                refunded_minor=r["order_refunded"] or 0,
+                order_currency=r["order_currency"],
+                derivation=Derivation.from_json(r["derivation"]),
+                created_at=r["created_at"],
+            )
+            for r in await q.fetch_all(query, creator_id, limit)
+        ]
 
     async def maturing(self, q: Queries, now: int, limit: int) -> list[CommissionRow]:
         query = """

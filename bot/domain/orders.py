@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.derivation import Derivation
+
 
 class EventKind(StrEnum):
     SALE = "sale"  # an order that pays commission (once per order and source)
@@ -64,6 +66,10 @@ class OrderEvent:
     currency_uncertain: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     refs: tuple[str, ...] = ()
+    # How ``net_minor`` or ``refund_minor`` was computed from the payload, for /conversion
+    # info. A REFUND's ``currency`` may be ``None``: the amounts are in the sale's own
+    # (shop) currency, which the payload does not name.
+    derivation: Derivation | None = None
 
 
 class IngestOutcome(StrEnum):

@@ -21,14 +21,22 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.campaigns_repo import CampaignRepository
 from bot.db.connection import Database, Transaction
 from bot.db.creators_repo import CreatorRepository
-from bot.db.money_repo import CommissionRow, ConversionRow, MoneyRepository
+from bot.db.money_repo import (
+    AdjustmentRow,
+    CommissionRow,
+    ConversionRow,
+    EarnedRow,
+    MoneyRepository,
+)
 from bot.domain.attribution import Attribution, Method, Rules, attribute
-from bot.domain.commission import MonthToDate, Plan, commission_for, reversal_due, share
+from bot.domain.commission import MonthToDate, Plan, commission_for
+from bot.domain.derivation import given
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.settings import GuildSettings
 from bot.domain.weeks import period_start
 from bot.errors import CreatorbotError
 from bot.services.ledger import accrue
+from bot.services.refunds import PARKED_DAYS, RefundService
 from bot.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
@@ -36,8 +44,6 @@ log = logging.getLogger(__name__)
 # More orders than this from one visitor within a day put the newest commissions on hold.
 VISITOR_ORDER_LIMIT = 5
 MAX_ORDER_ID = 200
-# A refund or cancellation that arrives before its sale is kept this long for the sale.
-PARKED_DAYS = 30
 MATURE_BATCH = 1000
 
 
@@ -108,6 +114,17 @@ class CreatorStats:
         return self.earned // self.clicks if self.clicks else None
 
 
+@dataclass(frozen=True)
+class ConversionInfo:
+    """Everything ``/conversion info`` explains about one order."""
+
+    conversion: ConversionRow
+    commission: CommissionRow | None
+    adjustments: list[AdjustmentRow]
+    creator_user_id: int | None
+    plan_name: str | None
+
+
 class ConversionService:
     def __init__(
         self,
@@ -127,6 +144,7 @@ class ConversionService:
         self._settings = settings
         self._clock = clock
         self._default_plans: dict[int, int] = {}
+        self.refunds = RefundService(db, money, audit, clock)
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -138,7 +156,7 @@ class ConversionService:
             return await self._record(event, attribution)
         if event.kind is EventKind.ALIAS:
             return await self._alias(event)
-        return await self._adjust(event, actor_id=None)
+        return await self.refunds.adjust(event, actor_id=None)
 
     async def _attribute(self, event: OrderEvent) -> Attribution:
         click = await self._money.click_facts(self._db, event.click_id) if event.click_id else None
@@ -194,6 +212,7 @@ class ConversionService:
                 visitor_hash=attribution.visitor_hash,
                 flags=",".join(dict.fromkeys(flags)),
                 delivery_id=event.delivery_id,
+                derivation=(event.derivation or given(event.net_minor or 0)).to_json(),
                 occurred_at=occurred,
                 created_at=now,
             )
@@ -217,7 +236,7 @@ class ConversionService:
             names = await self._money.names_of(tx, source, event.order_id)
             await self._money.resolve_aliases(tx, source, names)
             for name in names:
-                await self._apply_parked(tx, source, name, event.order_id, now)
+                await self.refunds.apply_parked(tx, source, name, event.order_id, now)
         log.info(
             "conversion %s/%s recorded (%s)", event.source.value, conversion_id, attribution.method
         )
@@ -263,7 +282,10 @@ class ConversionService:
             kind="manual" if event.source is Source.MANUAL else event.kind.value,
             currency=settings.currency,
             amount=amount,
-            approve_after=occurred + settings.hold_days * 86_400,
+            # The hold protects against returns after the payment. The shop's order time can
+            # lie well before the paid sale reached us (an authorized order captured later,
+            # a retried webhook, an import), so the hold runs from when it is recorded.
+            approve_after=max(occurred, now) + settings.hold_days * 86_400,
             now=now,
             hold_reason=hold_reason,
             conversion_id=conversion_id,
@@ -319,40 +341,6 @@ class ConversionService:
 
     # --- refunds and cancellations -------------------------------------------------------------
 
-    async def _adjust(self, event: OrderEvent, actor_id: int | None) -> IngestOutcome:
-        now = to_epoch(self._clock.now())
-        cancel = event.kind is EventKind.CANCEL
-        key = "cancel" if cancel else (event.refund_id or f"refund:{event.refund_minor}")
-        gross = event.extra.get("refund_basis") == "gross"
-        source = event.source.value
-        async with self._db.transaction() as tx:
-            conversion = await self._money.conversion_named(
-                tx, source, [event.order_id, *event.refs]
-            )
-            if conversion is None:
-                # Webhooks are not ordered: keep it for the sale, applied when that arrives
-                # (under this order id, or one of the ids the refund names it by too).
-                await self._money.forget_parked_before(tx, now - PARKED_DAYS * 86_400)
-                for ref in event.refs:
-                    if ref != event.order_id:
-                        await self._money.add_alias(tx, source, event.order_id, ref, now)
-                parked = await self._money.park_adjustment(
-                    tx,
-                    source=source,
-                    order_id=event.order_id,
-                    refund_key=key,
-                    kind="cancel" if cancel else "refund",
-                    refund_minor=event.refund_minor or 0,
-                    gross_basis=gross,
-                    now=now,
-                )
-                log.info("refund for an order not seen yet from %s kept", event.source.value)
-                return IngestOutcome.RECORDED if parked else IngestOutcome.DUPLICATE
-            recorded = await self._apply_adjustment(
-                tx, conversion, key, cancel, event.refund_minor or 0, gross, actor_id, now
-            )
-        return IngestOutcome.RECORDED if recorded else IngestOutcome.DUPLICATE
-
     async def _alias(self, event: OrderEvent) -> IngestOutcome:
         """Record the other ids of an order (``event.refs``) and apply refunds that were kept
         under them; the order's sale may arrive before or after."""
@@ -369,98 +357,8 @@ class ConversionService:
                 ):
                     added = True
                     if conversion is not None:
-                        await self._apply_parked(tx, source, ref, conversion.order_id, now)
+                        await self.refunds.apply_parked(tx, source, ref, conversion.order_id, now)
         return IngestOutcome.RECORDED if added else IngestOutcome.DUPLICATE
-
-    async def _apply_parked(
-        self, tx: Transaction, source: str, parked_as: str, order_id: str, now: int
-    ) -> None:
-        """Apply to the conversion of ``order_id`` the refunds and cancellations kept under
-        ``parked_as`` (its own id or an alias) because they arrived before its sale."""
-        parked = await self._money.take_parked(tx, source, parked_as)
-        for row in parked:
-            conversion = await self._money.conversion(tx, source, order_id)
-            assert conversion is not None
-            cancel = row["kind"] == "cancel"
-            await self._apply_adjustment(
-                tx,
-                conversion,
-                row["refund_key"],
-                cancel,
-                row["refund_minor"],
-                bool(row["gross_basis"]),
-                None,
-                now,
-            )
-
-    async def _apply_adjustment(
-        self,
-        tx: Transaction,
-        conversion: ConversionRow,
-        key: str,
-        cancel: bool,
-        refund_minor: int,
-        gross: bool,
-        actor_id: int | None,
-        now: int,
-    ) -> bool:
-        """Record one refund or cancellation of ``conversion`` and reverse its share of the
-        commission; False if this refund key was applied before."""
-        outstanding = conversion.net_minor - conversion.refunded_minor
-        refunded = refund_minor
-        if gross and conversion.gross_minor:
-            # The sender refunds what the customer paid; our amounts are net.
-            refunded = share(refunded, conversion.net_minor, conversion.gross_minor)
-        amount = outstanding if cancel else min(refunded, outstanding)
-        recorded = await self._money.add_adjustment(
-            tx,
-            conversion_id=conversion.id,
-            refund_key=key,
-            kind="cancel" if cancel else "refund",
-            amount=amount,
-            now=now,
-        )
-        if not recorded:
-            return False
-        await self._money.add_refunded(tx, conversion.id, amount, cancel)
-        commission = await self._money.commission_for_conversion(tx, conversion.id)
-        if commission is not None:
-            refunded_total = conversion.refunded_minor + amount
-            due = reversal_due(
-                commission.amount_minor,
-                commission.reversed_minor,
-                conversion.net_minor,
-                conversion.net_minor if cancel else refunded_total,
-            )
-            await self._reverse(tx, commission, due, actor_id, now)
-        return True
-
-    async def _reverse(
-        self,
-        tx: Transaction,
-        commission: CommissionRow,
-        due: int,
-        actor_id: int | None,
-        now: int,
-    ) -> None:
-        if due <= 0 or commission.state == "reversed":
-            return
-        if commission.state == "paid":
-            # Already paid out: a negative adjustment carried into the next payout.
-            entries = [("approved", "clawback", -due), ("reversed", "clawback", due)]
-        else:
-            entries = [(commission.state, "reverse", -due), ("reversed", "reverse", due)]
-        await self._money.add_reversed(tx, commission.id, due, now)
-        await self._money.post(
-            tx,
-            commission,
-            entries,
-            guild_id=commission.guild_id,
-            creator_id=commission.creator_id,
-            currency=commission.currency,
-            actor_id=actor_id,
-            now=now,
-        )
 
     # --- the schedule -----------------------------------------------------------------------
 
@@ -563,13 +461,53 @@ class ConversionService:
             order_id=conversion.order_id,
             occurred_at=self._clock.now(),
         )
-        outcome = await self._adjust(event, actor_id)
+        outcome = await self.refunds.adjust(event, actor_id)
         if outcome is IngestOutcome.DUPLICATE:
             raise CreatorbotError("conversions.already_reversed", order=order_id[:60])
         await self._audit_action(guild_id, actor_id, "conversion.reverse", conversion.order_id)
         found = await self._money.conversion_by_id(self._db, conversion.id)
         assert found is not None
         return found
+
+    async def info(self, guild_id: int, order_id: str, source: str | None = None) -> ConversionInfo:
+        """How an order became the figures the program shows: net, attribution, commission,
+        refunds."""
+        conversion = await self.find(guild_id, order_id, source)
+        commission = await self._money.commission_for_conversion(self._db, conversion.id)
+        creator = (
+            await self._creators.get(self._db, conversion.creator_id)
+            if conversion.creator_id
+            else None
+        )
+        plan = None
+        if commission is not None and commission.plan_id is not None:
+            plan = await self._money.plan(self._db, commission.plan_id)
+        return ConversionInfo(
+            conversion=conversion,
+            commission=commission,
+            adjustments=await self._money.adjustments(self._db, conversion.id),
+            creator_user_id=creator.user_id if creator else None,
+            plan_name=plan.name if plan else None,
+        )
+
+    async def correct_refund(
+        self,
+        guild_id: int,
+        actor_id: int,
+        order_id: str,
+        amount_minor: int,
+        refund_key: str | None = None,
+        source: str | None = None,
+    ) -> tuple[AdjustmentRow, ConversionInfo]:
+        """A manager sets the net amount of an order's refund (an estimated or held one, or
+        a new one); the commission is reversed or given back to match."""
+        conversion = await self.find(guild_id, order_id, source)
+        corrected = await self.refunds.correct(conversion, actor_id, amount_minor, refund_key)
+        return corrected, await self.info(guild_id, conversion.order_id, conversion.source)
+
+    async def recent_earnings(self, creator_id: int, limit: int = 5) -> list[EarnedRow]:
+        """A creator's newest commissions and the orders behind them."""
+        return await self._money.recent_commissions(self._db, creator_id, limit)
 
     async def release(
         self, guild_id: int, actor_id: int, order_id: str, source: str | None = None

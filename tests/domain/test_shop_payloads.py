@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.derivation import Label
 from bot.domain.orders import EventKind, Source
 from bot.domain.shop_payloads import (
     MalformedPayload,
@@ -293,10 +294,27 @@ def test_woo_processing_order_is_sale_then_refunds() -> None:
     assert (refund.kind, refund.order_id, refund.refund_id) == (EventKind.REFUND, "4821", "4830")
 
 
-def test_woo_net_is_total_minus_shipping_and_tax() -> None:
-    """Net = total − shipping_total − total_tax (discounts are already off the total)."""
-    [sale] = _woo(refunds=[], total="100.00", shipping_total="5.00", total_tax="15.00")
-    assert sale.net_minor == 8000
+def test_woo_net_is_the_line_items_after_discounts() -> None:
+    """Net = Σ line_items.total (after discounts, without tax); a fee line is not revenue."""
+    fee = {"id": 9, "name": "Gift wrap", "total": "5.00", "total_tax": "1.05"}
+    [plain] = _woo(refunds=[])
+    [sale] = _woo(refunds=[], fee_lines=[fee], total="130.00")
+    assert sale.net_minor == plain.net_minor == 10_800
+    assert (Label.FEES, 500, 0) in sale.derivation.terms
+
+
+def test_woo_without_line_items_falls_back_to_total_less_shipping_tax_and_fees() -> None:
+    """A payload without line items: total − shipping_total − total_tax − fees."""
+    fee = {"total": "4.00"}
+    [sale] = _woo(
+        refunds=[],
+        line_items=[],
+        fee_lines=[fee],
+        total="100.00",
+        shipping_total="5.00",
+        total_tax="15.00",
+    )
+    assert sale.net_minor == 7600
 
 
 def test_woo_negative_refund_total_maps_to_net_share() -> None:
@@ -448,7 +466,10 @@ def test_stripe_async_payment_success_is_a_sale() -> None:
 def test_stripe_zero_decimal_currency() -> None:
     """JPY amounts are whole yen in Stripe and here."""
     [sale] = _stripe(
-        currency="jpy", amount_subtotal=12_000, total_details={"amount_discount": 1200}
+        currency="jpy",
+        amount_subtotal=12_000,
+        amount_total=10_800,
+        total_details={"amount_discount": 1200},
     )
     assert (sale.net_minor, sale.currency) == (10_800, "JPY")
 

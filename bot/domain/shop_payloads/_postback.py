@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.clicks import CLICK_PARAM
+from bot.domain.derivation import given
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.domain.shop_payloads._common import (
     MalformedPayload,
@@ -66,4 +67,5 @@ def postback_event(params: Mapping[str, Any], *, received_at: datetime) -> Order
         codes=_codes([code]) if code else (),
         customer_email=_email(_param(params, "email")),
         is_test=(_param(params, "test") or "").lower() in _TRUE,
+        derivation=given(amount, "amount") if amount is not None else None,
     )

@@ -11,6 +11,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 
 from bot.domain.clicks import CLICK_PARAM
+from bot.domain.derivation import Derivation, Label, Note, add, seen, sub
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.domain.shop_payloads._common import (
     MAX_MINOR,
@@ -104,12 +105,7 @@ def _stripe_sale(
     order_id = _stripe_id(session.get("payment_intent"), "payment_intent") or _order_id(
         session.get("id"), "id"
     )
-    currency = currency_code(session.get("currency"))
-    subtotal = stripe_minor(session.get("amount_subtotal"), currency, "amount_subtotal")
-    totals = _object(session.get("total_details"), "total_details")
-    discount = stripe_minor(
-        totals.get("amount_discount", 0), currency, "total_details.amount_discount"
-    )
+    derivation, currency, paid = _stripe_net(session)
     metadata = _object(session.get("metadata"), "metadata")
     customer = _object(session.get("customer_details"), "customer_details")
     promotion_codes = (
@@ -123,17 +119,14 @@ def _stripe_sale(
     # A subscription's session has no payment intent: its first invoice's payment, which a
     # refund names, is linked through the invoice (see _stripe_invoice_payment).
     invoice = _stripe_id(session.get("invoice"), "invoice")
-    if session.get("amount_total") is not None:
-        extra["gross_minor"] = str(
-            stripe_minor(session.get("amount_total"), currency, "amount_total")
-        )
+    extra["gross_minor"] = str(paid)
     return OrderEvent(
         source=Source.STRIPE,
         kind=EventKind.SALE,
         order_id=order_id,
         occurred_at=occurred_at,
         currency=currency,
-        net_minor=max(0, subtotal - discount),
+        net_minor=derivation.result,
         click_id=_click_id(metadata.get(CLICK_PARAM))
         or _click_id(session.get("client_reference_id")),
         codes=_codes(
@@ -149,7 +142,68 @@ def _stripe_sale(
         delivery_id=delivery_id,
         extra=extra,
         refs=(invoice,) if invoice and invoice != order_id else (),
+        derivation=derivation,
     )
+
+
+def _stripe_net(session: Mapping[str, Any]) -> tuple[Derivation, str, int]:
+    """The session's net revenue, its currency, and what the customer paid in it.
+
+    Net is ``amount_total − shipping − tax``: right whether prices include tax or not (with
+    inclusive prices ``amount_subtotal`` contains the tax; with exclusive ones it does not).
+    Shipping is taken without its own tax (``shipping_cost``), which ``amount_tax`` already
+    holds. Adaptive Pricing sessions of API versions before 2025-03-31 are in the customer's
+    currency and carry the merchant's in ``currency_conversion``: net is converted at the
+    session's own rate, ``amount_total`` there over ``amount_total`` here.
+    """
+    currency = currency_code(session.get("currency"))
+    total = stripe_minor(session.get("amount_total"), currency, "amount_total")
+    subtotal = stripe_minor(session.get("amount_subtotal"), currency, "amount_subtotal")
+    totals = _object(session.get("total_details"), "total_details")
+    discount = stripe_minor(
+        totals.get("amount_discount") or 0, currency, "total_details.amount_discount"
+    )
+    tax = stripe_minor(totals.get("amount_tax") or 0, currency, "total_details.amount_tax")
+    shipping_field = "total_details.amount_shipping"
+    shipping = stripe_minor(totals.get("amount_shipping") or 0, currency, shipping_field)
+    cost = _object(session.get("shipping_cost"), "shipping_cost")
+    if cost.get("amount_total") is not None and cost.get("amount_tax") is not None:
+        shipping_field = "shipping_cost"
+        shipping = max(
+            0,
+            stripe_minor(cost["amount_total"], currency, "shipping_cost.amount_total")
+            - stripe_minor(cost["amount_tax"], currency, "shipping_cost.amount_tax"),
+        )
+    fields = ("amount_total", "total_details.amount_tax", shipping_field)
+    net = total - shipping - tax
+    if subtotal - discount == net:  # exclusive prices: the tax came on top
+        terms = (
+            add(Label.SUBTOTAL, subtotal),
+            sub(Label.DISCOUNTS, discount),
+            seen(Label.TAX, tax),
+            seen(Label.SHIPPING, shipping),
+        )
+    elif subtotal - discount - tax == net:  # inclusive prices: the tax is inside them
+        terms = (
+            add(Label.SUBTOTAL, subtotal),
+            sub(Label.DISCOUNTS, discount),
+            sub(Label.TAX_INCLUDED, tax),
+            seen(Label.SHIPPING, shipping),
+        )
+    else:
+        terms = (add(Label.TOTAL, total), sub(Label.SHIPPING, shipping), sub(Label.TAX, tax))
+    derivation = Derivation(terms, fields)
+    conversion = _object(session.get("currency_conversion"), "currency_conversion")
+    if not conversion:
+        return derivation, currency, total
+    source = currency_code(conversion.get("source_currency"), "currency_conversion.source_currency")
+    source_total = stripe_minor(
+        conversion.get("amount_total"), source, "currency_conversion.amount_total"
+    )
+    converted = Derivation(
+        terms, (*fields, "currency_conversion"), note=Note.CONVERTED, currency=currency
+    ).scaled(source_total, total)
+    return converted, source, source_total
 
 
 def _stripe_invoice_payment(
@@ -216,17 +270,19 @@ def _stripe_refunds(
         return [event(kind=EventKind.CANCEL, occurred_at=occurred_at)]
     extra = {"gross_minor": str(amount), "refund_basis": "gross", "charge": charge_id}
 
-    def refund(refund_id: str, minor: int, when: datetime) -> OrderEvent:
+    def refund(refund_id: str, minor: int, when: datetime, field: str) -> OrderEvent:
         return event(
             kind=EventKind.REFUND,
             occurred_at=when,
             refund_minor=minor,
             refund_id=refund_id,
             extra=dict(extra),
+            derivation=Derivation((add(Label.REFUND, minor),), (field, "amount")),
         )
 
     listed = charge.get("refunds")
-    if isinstance(listed, Mapping) and isinstance(listed.get("data"), list):
+    # An empty list (as some API versions send) says nothing: amount_refunded still does.
+    if isinstance(listed, Mapping) and isinstance(listed.get("data"), list) and listed["data"]:
         events = []
         for item in listed["data"]:
             if not isinstance(item, Mapping):
@@ -236,7 +292,8 @@ def _stripe_refunds(
             minor = stripe_minor(item.get("amount"), currency, "refunds.data.amount")
             if minor > 0:
                 when = _timestamp(item.get("created"), occurred_at)
-                events.append(refund(_order_id(item.get("id"), "refunds.data.id"), minor, when))
+                refund_id = _order_id(item.get("id"), "refunds.data.id")
+                events.append(refund(refund_id, minor, when, "refunds.data.amount"))
         # Stripe lists the newest first; apply them in the order they happened.
         return events[::-1]
     # Newer API versions leave the refund list out; the event's previous_attributes still say
@@ -249,7 +306,7 @@ def _stripe_refunds(
         if earlier < refunded:
             increase = refunded - earlier
     # The refunded total after this refund only ever grows, so it names this refund.
-    return [refund(f"{charge_id}:{refunded}", increase, occurred_at)]
+    return [refund(f"{charge_id}:{refunded}", increase, occurred_at, "amount_refunded")]
 
 
 # -- postback -------------------------------------------------------------------------------
