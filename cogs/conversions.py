@@ -6,10 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.clock import from_epoch
 from bot.domain.commission import parse_money
 from bot.domain.orders import EventKind
 from bot.i18n import render
 from bot.interactions import ManagerGroup, lang, reply, services
+from bot.services.conversions import ConversionInfo
 from bot.translator import text
 
 SOURCES = ("shopify", "woocommerce", "stripe", "postback", "csv", "manual")
@@ -78,6 +80,85 @@ class ConversionGroup(
             interaction.guild_id, interaction.user.id, order, source.value if source else None
         )
         await reply(interaction, render("conversions.reversed", lang(interaction), c=conversion))
+
+    @app_commands.command(name="info", description=text("conversion.info.description"))
+    @app_commands.describe(
+        order=text("conversion.options.order"), source=text("conversion.options.source")
+    )
+    @app_commands.choices(source=[app_commands.Choice(name=s, value=s) for s in SOURCES])
+    async def info(
+        self,
+        interaction: discord.Interaction,
+        order: app_commands.Range[str, 1, 100],
+        source: app_commands.Choice[str] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        found = await svc.conversions.info(
+            interaction.guild_id, order, source.value if source else None
+        )
+        await self._explain(interaction, found)
+
+    @app_commands.command(name="refund", description=text("conversion.refund.description"))
+    @app_commands.describe(
+        order=text("conversion.options.order"),
+        amount=text("conversion.options.refund_amount"),
+        refund=text("conversion.options.refund"),
+        source=text("conversion.options.source"),
+    )
+    @app_commands.choices(source=[app_commands.Choice(name=s, value=s) for s in SOURCES])
+    async def refund(
+        self,
+        interaction: discord.Interaction,
+        order: app_commands.Range[str, 1, 100],
+        amount: app_commands.Range[str, 1, 20],
+        refund: app_commands.Range[str, 1, 100] | None = None,
+        source: app_commands.Choice[str] | None = None,
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        chosen = source.value if source else None
+        found = await svc.conversions.find(interaction.guild_id, order, chosen)
+        settings = await svc.settings.get(interaction.guild_id)
+        currency = found.currency or settings.currency
+        done, corrected = await svc.conversions.correct_refund(
+            interaction.guild_id,
+            interaction.user.id,
+            found.order_id,
+            parse_money(amount, currency),
+            refund,
+            found.source,
+        )
+        await self._explain(
+            interaction,
+            corrected,
+            render(
+                "conversions.refund_corrected",
+                lang(interaction),
+                a=done,
+                order=found.order_id,
+                currency=currency,
+            ),
+        )
+
+    async def _explain(
+        self, interaction: discord.Interaction, found: ConversionInfo, head: str | None = None
+    ) -> None:
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        settings = await svc.settings.get(interaction.guild_id)
+        commission = found.commission
+        body = render(
+            "conversions.info",
+            lang(interaction),
+            i=found,
+            currency=settings.currency,
+            timezone=settings.timezone,
+            occurred=from_epoch(found.conversion.occurred_at),
+            approve_after=from_epoch(commission.approve_after) if commission else None,
+        )
+        embed = discord.Embed(description=body[:4096], colour=discord.Colour.blurple())
+        await reply(interaction, head, embed=embed)
 
     @app_commands.command(name="release", description=text("conversion.release.description"))
     @app_commands.describe(

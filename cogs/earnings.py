@@ -107,11 +107,16 @@ class EarningsCog(commands.Cog):
         creator = await self._creator(interaction)
         settings = await svc.settings.get(creator.guild_id)
         balances = await svc.conversions.balances(creator.guild_id, creator.id)
+        recent = await svc.conversions.recent_earnings(creator.id)
         language = lang(interaction)
         embed = discord.Embed(
             title=render("earnings.earnings_title", language),
             description=render(
-                "earnings.earnings", language, b=balances, timezone=settings.timezone
+                "earnings.earnings",
+                language,
+                b=balances,
+                recent=recent,
+                timezone=settings.timezone,
             ),
             colour=discord.Colour.green(),
         )
