@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.clock import Clock, to_epoch
 from bot.db.audit_repo import AuditRepository
@@ -341,12 +341,13 @@ def _taken(conversion: ConversionRow, refund: Refund, outstanding: int) -> _Take
         and refund.currency != conversion.currency
     )
     if foreign:
-        if refund.gross_basis and refund.gross_minor:
-            # A share of the charge it came from is a share of the sale, in any currency.
-            derivation = derivation.scaled(conversion.net_minor, refund.gross_minor)
-        else:
-            held = derivation.with_note(Note.FOREIGN)
-            return _Taken(0, "held", held, (refund.minor, refund.currency or ""))
+        derivation = replace(derivation, currency=refund.currency)
+    if refund.gross_basis and refund.gross_minor:
+        # A share of the charge it came from is a share of the sale, in any currency.
+        derivation = derivation.scaled(conversion.net_minor, refund.gross_minor)
+    elif foreign:
+        held = derivation.with_note(Note.FOREIGN)
+        return _Taken(0, "held", held, (refund.minor, refund.currency or ""))
     elif refund.gross_basis and conversion.gross_minor:
         # The sender refunds what the customer paid; our amounts are net.
         derivation = derivation.scaled(conversion.net_minor, conversion.gross_minor)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain.derivation import Label
+from bot.domain.derivation import Label, Note
 from bot.domain.orders import EventKind, Source
 from bot.domain.shop_payloads import (
     MalformedPayload,
@@ -271,6 +271,72 @@ def test_shopify_refund_without_items_gives_nothing() -> None:
     assert shopify_events("refunds/create", payload, received_at=NOW) == []
 
 
+def _legacy_refund() -> dict[str, Any]:
+    """A refund line in the shape of older API versions: its line item, no subtotal."""
+    payload = _load("shopify_refund.json")
+    payload["transactions"][0]["currency"] = "EUR"  # a shop in one currency
+    line = payload["refund_line_items"][0]
+    for key in ("subtotal", "subtotal_set", "total_tax", "total_tax_set"):
+        del line[key]
+    line["quantity"] = 1
+    line["line_item"] = {
+        "id": 14820012345678901,
+        "price": "50.00",
+        "quantity": 2,
+        "discount_allocations": [{"amount": "10.00", "discount_application_index": 0}],
+    }
+    return payload
+
+
+def test_shopify_refund_without_subtotal_is_derived_from_its_line_item() -> None:
+    """Mistake 1: price 50.00 × 1 refunded, less half the line's 10.00 discount = 45.00."""
+    [refund] = shopify_events("refunds/create", _legacy_refund(), received_at=NOW)
+    assert (refund.refund_minor, refund.currency) == (4500, "EUR")
+    assert refund.derivation.terms == ((Label.SUBTOTAL, 5000, 1), (Label.DISCOUNTS, 500, -1))
+
+
+def test_shopify_refund_line_item_in_shop_money() -> None:
+    """The line item's price_set names the shop currency, whatever the transactions say."""
+    payload = _legacy_refund()
+    item = payload["refund_line_items"][0]["line_item"]
+    item["price_set"] = {
+        "shop_money": {"amount": "50.00", "currency_code": "AUD"},
+        "presentment_money": {"amount": "34.67", "currency_code": "USD"},
+    }
+    [refund] = shopify_events("refunds/create", payload, received_at=NOW)
+    assert (refund.refund_minor, refund.currency, refund.currency_uncertain) == (
+        4500,
+        "AUD",
+        False,
+    )
+
+
+def test_shopify_refund_only_in_the_buyers_currency_is_marked() -> None:
+    """Mistake 2: a subtotal without its set is in the transactions' currency: uncertain."""
+    payload = _load("shopify_refund.json")
+    line = payload["refund_line_items"][0]
+    del line["subtotal_set"], line["line_item"]
+    line["subtotal"] = "34.67"
+    payload["transactions"][0]["currency"] = "USD"
+    [refund] = shopify_events("refunds/create", payload, received_at=NOW)
+    assert (refund.refund_minor, refund.currency, refund.currency_uncertain) == (
+        3467,
+        "USD",
+        True,
+    )
+    assert refund.derivation.note is Note.FOREIGN
+
+
+def test_shopify_authorized_order_is_not_a_sale_yet() -> None:
+    """orders/create of an authorized or pending order gives nothing; orders/paid does."""
+    order = _load("shopify_order.json")
+    for status in ("authorized", "pending", "partially_paid"):
+        order["financial_status"] = status
+        assert shopify_events("orders/create", order, received_at=NOW) == []
+    [sale] = shopify_events("orders/paid", order, received_at=NOW)
+    assert sale.kind is EventKind.SALE
+
+
 def test_shopify_refund_of_test_order() -> None:
     """A refund paid back by a test transaction is a test event."""
     payload = _load("shopify_refund.json")
@@ -502,6 +568,58 @@ def test_stripe_refund_without_list_uses_previous_amount() -> None:
     event["data"]["previous_attributes"] = {"amount_refunded": 5445}
     [refund] = stripe_events(event, received_at=NOW)
     assert (refund.refund_id, refund.refund_minor) == ("ch_3QpR7qLkdIwHu7ix1Ab2Cd3E:8000", 2555)
+
+
+def test_stripe_empty_refund_list_uses_amount_refunded() -> None:
+    """Mistake 7: a refund list present but empty falls back to amount_refunded."""
+    event = _load("stripe_charge_refunded.json")
+    charge = event["data"]["object"]
+    charge["refunds"]["data"] = []
+    charge["amount_refunded"] = 300
+    [refund] = stripe_events(event, received_at=NOW)
+    assert (refund.refund_id, refund.refund_minor) == ("ch_3QpR7qLkdIwHu7ix1Ab2Cd3E:300", 300)
+
+
+def test_stripe_tax_exclusive_and_inclusive_give_the_same_net() -> None:
+    """Mistake 5: 100.00 of goods less 10.00 discount is 90.00 net, tax on top or inside."""
+    exclusive = {"amount_discount": 1000, "amount_shipping": 0, "amount_tax": 1890}
+    [sale] = _stripe(amount_subtotal=10_000, amount_total=10_890, total_details=exclusive)
+    inclusive = {"amount_discount": 1000, "amount_shipping": 495, "amount_tax": 1562}
+    [vat] = _stripe(amount_subtotal=10_890, amount_total=10_385, total_details=inclusive)
+    assert sale.net_minor == 9000
+    assert vat.net_minor == 10_385 - 495 - 1562 == 8328
+    assert (Label.TAX_INCLUDED, 1562, -1) in vat.derivation.terms
+
+
+def test_stripe_shipping_without_its_own_tax() -> None:
+    """Shipping is taken out without its tax, which amount_tax already holds."""
+    totals = {"amount_discount": 0, "amount_shipping": 1000, "amount_tax": 2310}
+    cost = {"amount_subtotal": 1000, "amount_tax": 210, "amount_total": 1210}
+    [sale] = _stripe(
+        amount_subtotal=10_000, amount_total=13_310, total_details=totals, shipping_cost=cost
+    )
+    assert sale.net_minor == 10_000
+
+
+def test_stripe_adaptive_pricing_before_basil_counts_in_the_merchants_currency() -> None:
+    """Mistake 6: a session shown in USD for a EUR merchant is a EUR sale, converted at the
+    session's own rate."""
+    conversion = {
+        "amount_subtotal": 10_000,
+        "amount_total": 9_000,
+        "fx_rate": "1.0845",
+        "source_currency": "eur",
+    }
+    [sale] = _stripe(
+        currency="usd",
+        amount_subtotal=10_845,
+        amount_total=9_761,
+        total_details={"amount_discount": 1_084, "amount_shipping": 0, "amount_tax": 0},
+        currency_conversion=conversion,
+    )
+    assert (sale.currency, sale.net_minor, sale.currency_uncertain) == ("EUR", 9_000, False)
+    assert sale.extra["gross_minor"] == "9000"
+    assert sale.derivation.note is Note.CONVERTED and sale.derivation.currency == "USD"
 
 
 def test_stripe_full_refund_is_cancel() -> None:

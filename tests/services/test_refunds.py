@@ -72,6 +72,7 @@ async def test_refund_in_another_currency_is_held_not_applied(
         "USD",
     )
     assert held.derivation is not None and held.derivation.note is Note.FOREIGN
+    assert held.derivation.currency == "USD"
     [entry] = await program.audit.recent(program.db, GUILD, limit=1)
     assert entry.action == "conversion.refund_held"
 
@@ -274,3 +275,19 @@ async def test_info_explains_net_attribution_and_refunds(
     assert "by code `ANNA15`" in english
     assert "**estimated**" in english
     assert "verzending" in dutch and "**geschat**" in dutch
+
+
+async def test_foreign_refund_of_a_charge_is_its_share_of_the_sale(
+    program: Services, clock: FrozenClock
+) -> None:
+    """A refund of 20 of a 40 USD charge takes half of an AUD sale: a share needs no rate."""
+    await program.conversions.ingest(_sale(clock, "pi_1", 6_000, currency="AUD"))
+    extra = {"refund_basis": "gross", "gross_minor": "4000"}
+    await program.conversions.ingest(_refund(clock, "pi_1", 2_000, currency="USD", extra=extra))
+    info = await program.conversions.info(GUILD, "pi_1")
+    [refund] = info.adjustments
+    assert (refund.state, refund.amount_minor) == ("applied", 3_000)
+    assert refund.derivation is not None and refund.derivation.currency == "USD"
+    context = {"i": info, "currency": "AUD", "timezone": "UTC", "occurred": clock.now()}
+    text = render("conversions.info", "en", approve_after=clock.now(), **context)
+    assert "refund US$20.00, as a share of net × A$60.00 / US$40.00 = A$30.00 net" in text

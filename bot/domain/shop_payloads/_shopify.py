@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from bot.domain.clicks import CLICK_PARAM
@@ -19,9 +20,9 @@ from bot.domain.shop_payloads._common import (
     _list,
     _object,
     _order_id,
+    _round_half_up,
     _timestamp,
     currency_code,
-    net_share,
     to_minor,
 )
 
@@ -222,8 +223,6 @@ class _RefundLines:
             self.use_currency(money[1])
             self.items += money[0]
             self.fields["refund_line_items.subtotal_set.shop_money"] = None
-        elif isinstance(item, Mapping) and item.get("price") is not None:
-            self._from_line_item(line, item, presentment)
         elif line.get("subtotal") is not None:
             # Only the presentment amount: counted in the currency the transactions name,
             # and the service refuses to apply it to a sale in another currency.
@@ -232,6 +231,8 @@ class _RefundLines:
             self.foreign = True
             self.items += to_minor(line.get("subtotal"), currency, "refund_line_items.subtotal")
             self.fields["refund_line_items.subtotal"] = None
+        elif isinstance(item, Mapping) and item.get("price") is not None:
+            self._from_line_item(line, item, presentment)
         else:
             raise MalformedPayload("missing:refund_line_items.subtotal")
         tax = _shop_money(line, "total_tax", "refund_line_items.total_tax")
@@ -266,7 +267,8 @@ class _RefundLines:
             discount = _amount(item, "total_discount", currency, "line_item.total_discount")
         self.subtotal += unit * quantity
         if ordered > 0:
-            self.discounts += min(unit * quantity, net_share(discount * quantity, 1, ordered))
+            share = _round_half_up(Decimal(discount * quantity) / ordered)
+            self.discounts += min(unit * quantity, share)
         self.fields["refund_line_items.line_item.price"] = None
         self.fields["refund_line_items.quantity"] = None
 
