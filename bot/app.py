@@ -37,10 +37,12 @@ from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
 from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
+from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
+from bot.shops.woocommerce import WooCommerceAPI
 from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class Services:
     onboarding: OnboardingService
     campaigns: CampaignService
     conversions: ConversionService
+    refund_lines: RefundLines
     plans: PlanService
     deliverables: DeliverableService
     tracking: TrackingService
@@ -137,6 +140,7 @@ async def open_services(
         onboarding=onboarding,
         campaigns=campaigns,
         conversions=conversions,
+        refund_lines=RefundLines(db, MoneyRepository(), _woocommerce_api(config, clock)),
         deliverables=DeliverableService(
             db,
             DeliverableRepository(),
@@ -163,6 +167,14 @@ async def open_services(
         summaries=summaries,
         reports=ReportService(db, ReportRepository(), settings, clock),
     )
+
+
+def _woocommerce_api(config: Settings, clock: Clock) -> WooCommerceAPI | None:
+    """The store's REST API when its address and keys are configured."""
+    if config.woocommerce_api is None:
+        return None
+    url, key, secret = config.woocommerce_api
+    return WooCommerceAPI(url, key, secret, clock)
 
 
 class Runtime:

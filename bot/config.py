@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         None, validation_alias=_var("CREATORBOT_WOOCOMMERCE_SECRET")
     )
     stripe_secret: SecretStr | None = Field(None, validation_alias=_var("CREATORBOT_STRIPE_SECRET"))
+    woocommerce_url: str | None = Field(None, validation_alias=_var("CREATORBOT_WOOCOMMERCE_URL"))
+    woocommerce_consumer_key: SecretStr | None = Field(
+        None, validation_alias=_var("CREATORBOT_WOOCOMMERCE_CONSUMER_KEY")
+    )
+    woocommerce_consumer_secret: SecretStr | None = Field(
+        None, validation_alias=_var("CREATORBOT_WOOCOMMERCE_CONSUMER_SECRET")
+    )
     postback_token: SecretStr | None = Field(
         None, validation_alias=_var("CREATORBOT_POSTBACK_TOKEN")
     )
@@ -104,6 +111,32 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("expected an http(s) URL ending in the API version, e.g. /api/v10")
         return value.rstrip("/")
+
+    @field_validator("woocommerce_url")
+    @classmethod
+    def _woocommerce_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected the shop's address, e.g. https://shop.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        return value.strip().rstrip("/")
+
+    @property
+    def woocommerce_api(self) -> tuple[str, str, str] | None:
+        """The WooCommerce REST API's address, consumer key and secret, when all are set."""
+        key, secret = self.woocommerce_consumer_key, self.woocommerce_consumer_secret
+        if self.woocommerce_url is None or key is None or secret is None:
+            return None
+        if not key.get_secret_value().strip() or not secret.get_secret_value().strip():
+            return None
+        return (
+            self.woocommerce_url,
+            key.get_secret_value().strip(),
+            secret.get_secret_value().strip(),
+        )
 
     @field_validator("discord_gateway_url")
     @classmethod

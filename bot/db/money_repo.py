@@ -286,6 +286,20 @@ class MoneyRepository:
         )
         return await tx.execute(query, *values) == 1
 
+    async def refund_known(self, q: Queries, source: str, order_id: str, refund_key: str) -> bool:
+        """Whether this refund of the order was recorded or kept for its sale already."""
+        query = """
+            SELECT 1 FROM conversion_adjustments AS a
+            JOIN conversions AS c ON c.id = a.conversion_id
+            WHERE c.source = ? AND c.order_id = ? AND a.refund_key = ?
+            UNION ALL
+            SELECT 1 FROM early_adjustments
+            WHERE source = ? AND order_id = ? AND refund_key = ?
+            LIMIT 1
+        """
+        row = await q.fetch_one(query, source, order_id, refund_key, source, order_id, refund_key)
+        return row is not None
+
     async def adjustments(self, q: Queries, conversion_id: int) -> list[AdjustmentRow]:
         """A conversion's refunds and cancellations, oldest first."""
         query = "SELECT * FROM conversion_adjustments WHERE conversion_id = ? ORDER BY id"

@@ -178,11 +178,13 @@ async def woocommerce(request: web.Request) -> web.Response:
             return None
         # X-WC-Webhook-Delivery-ID repeats across different deliveries: kept for audit only;
         # the conversion service de-duplicates on order and refund ids.
-        return woocommerce_events(
+        events = woocommerce_events(
             decode_json(body),
             received_at=services.clock.now(),
             delivery_id=headers.get("X-WC-Webhook-Delivery-ID"),
         )
+        # With the store's REST keys, a refund is measured by its own lines, not estimated.
+        return await services.refund_lines.exact(events)
 
     config = _services(request).config
     return await _deliver(request, Source.WOOCOMMERCE, _secret(config.woocommerce_secret), handle)

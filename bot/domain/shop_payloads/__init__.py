@@ -104,6 +104,7 @@ from bot.domain.shop_payloads._woocommerce import (
     WOO_SALE_STATUSES,
     is_woocommerce_ping,
     woocommerce_events,
+    woocommerce_refund_net,
 )
 
 __all__ = [
@@ -127,4 +128,5 @@ __all__ = [
     "stripe_minor",
     "to_minor",
     "woocommerce_events",
+    "woocommerce_refund_net",
 ]

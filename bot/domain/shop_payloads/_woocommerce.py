@@ -204,4 +204,26 @@ def _woo_items_tax(order: Mapping[str, Any], currency: str) -> int:
     return max(0, tax - to_minor(order.get("shipping_tax") or "0", currency, "shipping_tax"))
 
 
+def woocommerce_refund_net(refund: Mapping[str, Any], currency: str) -> Derivation:
+    """The product revenue of one refund as the REST API returns it
+    (``GET /wp-json/wc/v3/orders/<id>/refunds/<refund_id>``): its line items' totals
+    (negative, after discounts, without tax). A refund of shipping or fees alone has no line
+    items and takes nothing."""
+    if not isinstance(refund, Mapping):
+        raise MalformedPayload("json_object_expected")
+    items = abs(_money_sum(refund, "line_items", "total", currency))
+    tax = abs(_money_sum(refund, "line_items", "total_tax", currency))
+    shipping = abs(_money_sum(refund, "shipping_lines", "total", currency))
+    fees = abs(_money_sum(refund, "fee_lines", "total", currency))
+    amount = to_minor(refund.get("amount") or "0", currency, "amount", signed=True)
+    terms = (
+        add(Label.REFUNDED_ITEMS, items),
+        seen(Label.TAX, tax),
+        seen(Label.SHIPPING, shipping),
+        seen(Label.FEES, fees),
+        seen(Label.REFUND, abs(amount)),
+    )
+    return Derivation(terms, ("refund.line_items.total",))
+
+
 # -- Stripe ---------------------------------------------------------------------------------
