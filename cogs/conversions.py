@@ -16,6 +16,13 @@ from bot.translator import text
 
 SOURCES = ("shopify", "woocommerce", "stripe", "postback", "csv", "manual")
 PLAN_KINDS = ("revenue_share", "cpa", "cpl", "tiered", "fixed_fee", "gifted")
+# The options of every command that names an order.
+_order_options = app_commands.describe(
+    order=text("conversion.options.order"), source=text("conversion.options.source")
+)
+_source_choices = app_commands.choices(
+    source=[app_commands.Choice(name=s, value=s) for s in SOURCES]
+)
 
 
 class ConversionGroup(
@@ -64,10 +71,8 @@ class ConversionGroup(
         )
 
     @app_commands.command(name="reverse", description=text("conversion.reverse.description"))
-    @app_commands.describe(
-        order=text("conversion.options.order"), source=text("conversion.options.source")
-    )
-    @app_commands.choices(source=[app_commands.Choice(name=s, value=s) for s in SOURCES])
+    @_order_options
+    @_source_choices
     async def reverse(
         self,
         interaction: discord.Interaction,
@@ -82,10 +87,8 @@ class ConversionGroup(
         await reply(interaction, render("conversions.reversed", lang(interaction), c=conversion))
 
     @app_commands.command(name="info", description=text("conversion.info.description"))
-    @app_commands.describe(
-        order=text("conversion.options.order"), source=text("conversion.options.source")
-    )
-    @app_commands.choices(source=[app_commands.Choice(name=s, value=s) for s in SOURCES])
+    @_order_options
+    @_source_choices
     async def info(
         self,
         interaction: discord.Interaction,
@@ -106,7 +109,7 @@ class ConversionGroup(
         refund=text("conversion.options.refund"),
         source=text("conversion.options.source"),
     )
-    @app_commands.choices(source=[app_commands.Choice(name=s, value=s) for s in SOURCES])
+    @_source_choices
     async def refund(
         self,
         interaction: discord.Interaction,
@@ -161,10 +164,8 @@ class ConversionGroup(
         await reply(interaction, head, embed=embed)
 
     @app_commands.command(name="release", description=text("conversion.release.description"))
-    @app_commands.describe(
-        order=text("conversion.options.order"), source=text("conversion.options.source")
-    )
-    @app_commands.choices(source=[app_commands.Choice(name=s, value=s) for s in SOURCES])
+    @_order_options
+    @_source_choices
     async def release(
         self,
         interaction: discord.Interaction,
