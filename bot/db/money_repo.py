@@ -72,6 +72,19 @@ def _adjustment(row: sqlite3.Row) -> AdjustmentRow:
 
 
 @dataclass(frozen=True)
+class ParkedRow:
+    """A refund or cancellation kept until its sale arrives."""
+
+    refund_key: str
+    kind: str
+    refund_minor: int
+    gross_basis: bool
+    gross_minor: int | None
+    currency: str | None
+    derivation: Derivation | None
+
+
+@dataclass(frozen=True)
 class CommissionRow:
     id: int
     guild_id: int
@@ -360,7 +373,7 @@ class MoneyRepository:
         )
         return await tx.execute(query, *values) == 1
 
-    async def take_parked(self, tx: Transaction, source: str, order_id: str) -> list[sqlite3.Row]:
+    async def take_parked(self, tx: Transaction, source: str, order_id: str) -> list[ParkedRow]:
         """The kept refunds and cancellations of an order, oldest first, deleting them."""
         query = "SELECT * FROM early_adjustments WHERE source = ? AND order_id = ? ORDER BY id"
         rows = await tx.fetch_all(query, source, order_id)
@@ -368,7 +381,18 @@ class MoneyRepository:
             await tx.execute(
                 "DELETE FROM early_adjustments WHERE source = ? AND order_id = ?", source, order_id
             )
-        return rows
+        return [
+            ParkedRow(
+                refund_key=r["refund_key"],
+                kind=r["kind"],
+                refund_minor=r["refund_minor"],
+                gross_basis=bool(r["gross_basis"]),
+                gross_minor=r["gross_minor"],
+                currency=r["currency"],
+                derivation=Derivation.from_json(r["derivation"]),
+            )
+            for r in rows
+        ]
 
     async def forget_parked_before(self, tx: Transaction, before: int) -> int:
         """Drop kept refunds whose sale never came."""

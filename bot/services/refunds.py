@@ -11,13 +11,18 @@ transaction or its own ``BEGIN IMMEDIATE`` one.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock, to_epoch
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database, Transaction
-from bot.db.money_repo import AdjustmentRow, CommissionRow, ConversionRow, MoneyRepository
+from bot.db.money_repo import (
+    AdjustmentRow,
+    CommissionRow,
+    ConversionRow,
+    MoneyRepository,
+    ParkedRow,
+)
 from bot.domain.commission import reversal_due, share
 from bot.domain.derivation import Derivation, Label, Note, add, given
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent
@@ -66,15 +71,15 @@ class Refund:
         )
 
     @classmethod
-    def parked(cls, row: sqlite3.Row) -> Refund:
+    def parked(cls, row: ParkedRow) -> Refund:
         return cls(
-            key=row["refund_key"],
-            cancel=row["kind"] == "cancel",
-            minor=row["refund_minor"],
-            gross_basis=bool(row["gross_basis"]),
-            gross_minor=row["gross_minor"],
-            currency=row["currency"],
-            derivation=Derivation.from_json(row["derivation"]),
+            key=row.refund_key,
+            cancel=row.kind == "cancel",
+            minor=row.refund_minor,
+            gross_basis=row.gross_basis,
+            gross_minor=row.gross_minor,
+            currency=row.currency,
+            derivation=row.derivation,
         )
 
 
