@@ -12,6 +12,7 @@ import re
 import tomllib
 from datetime import datetime
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +22,8 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+# Package data: installed with the wheel, found wherever the package is.
+TEMPLATES_DIR = Path(str(files("bot") / "templates"))
 LANGUAGES = ("en", "nl")
 DEFAULT_LANGUAGE = "en"
 _BABEL_LOCALE = {"en": "en_GB", "nl": "nl_NL"}

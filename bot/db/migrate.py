@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from bot.clock import Clock, to_epoch
@@ -26,7 +27,8 @@ from bot.errors import MigrationError
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# Package data: installed with the wheel, found wherever the package is.
+MIGRATIONS_DIR = Path(str(files("bot") / "migrations"))
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
