@@ -19,6 +19,7 @@ from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.db.deliverables_repo import DeliverableRepository
+from bot.db.ledger_repo import LedgerRepository
 from bot.db.migrate import migrate
 from bot.db.money_repo import MoneyRepository
 from bot.db.notifications_repo import NotificationRepository
@@ -111,8 +112,16 @@ async def open_services(
         rng,
     )
     settings.on_change(campaigns.follow_shop_url)
+    ledger = LedgerRepository()
     conversions = ConversionService(
-        db, MoneyRepository(), CreatorRepository(), CampaignRepository(), audit, settings, clock
+        db,
+        MoneyRepository(),
+        CreatorRepository(),
+        CampaignRepository(),
+        audit,
+        settings,
+        clock,
+        ledger,
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
@@ -149,12 +158,15 @@ async def open_services(
             audit,
             settings,
             clock,
+            ledger,
         ),
         plans=PlanService(
             db, MoneyRepository(), CampaignRepository(), CreatorRepository(), audit, settings, clock
         ),
         tracking=TrackingService(db, ClickRepository(), clock, metrics),
-        payouts=PayoutService(db, PayoutRepository(), CreatorRepository(), audit, settings, clock),
+        payouts=PayoutService(
+            db, PayoutRepository(), CreatorRepository(), audit, settings, clock, ledger
+        ),
         privacy=PrivacyService(
             db,
             PrivacyRepository(),

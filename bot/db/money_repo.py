@@ -10,6 +10,7 @@ from bot.db.connection import Queries, Transaction
 from bot.domain.attribution import ClickFacts, CodeFacts
 from bot.domain.commission import Plan, PlanKind, levels_from_json
 from bot.domain.derivation import Derivation
+from bot.domain.ledger import CommissionState
 
 # Aliases followed at most this far: payment → invoice → Checkout session needs two.
 _ALIAS_DEPTH = 4
@@ -93,7 +94,7 @@ class CommissionRow:
     currency: str
     amount_minor: int
     reversed_minor: int
-    state: str
+    state: CommissionState
     hold_reason: str | None
     approve_after: int
     plan_id: int | None = None
@@ -136,7 +137,7 @@ def _commission(row: sqlite3.Row) -> CommissionRow:
         currency=row["currency"],
         amount_minor=row["amount_minor"],
         reversed_minor=row["reversed_minor"],
-        state=row["state"],
+        state=CommissionState(row["state"]),
         hold_reason=row["hold_reason"],
         approve_after=row["approve_after"],
         plan_id=row["plan_id"],
@@ -528,23 +529,24 @@ class MoneyRepository:
         row = await q.fetch_one("SELECT * FROM commissions WHERE id = ?", commission_id)
         return None if row is None else _commission(row)
 
-    async def set_state(
+    async def move_state(
         self,
         tx: Transaction,
         commission_id: int,
-        *,
-        expected: str,
-        state: str,
+        source: CommissionState,
+        target: CommissionState,
         now: int,
-        hold_reason: str | None = None,
     ) -> bool:
-        """Move a commission between states; False if it was not in ``expected``."""
+        """Move a commission from ``source`` to ``target``; False if it was not in ``source``.
+        Leaving the on-hold state clears its reason."""
         query = """
-            UPDATE commissions SET state = ?, hold_reason = ?, updated_at = ?
+            UPDATE commissions
+            SET state = ?, updated_at = ?,
+                hold_reason = CASE WHEN ? = 'on_hold' THEN hold_reason ELSE NULL END
             WHERE id = ? AND state = ?
         """
-        changed = await tx.execute(query, state, hold_reason, now, commission_id, expected)
-        return changed == 1
+        values = (target.value, now, target.value, commission_id, source.value)
+        return await tx.execute(query, *values) == 1
 
     async def add_reversed(
         self, tx: Transaction, commission_id: int, amount: int, now: int
@@ -560,7 +562,7 @@ class MoneyRepository:
         await tx.execute(query, amount, amount, now, commission_id)
 
     async def restore_reversed(
-        self, tx: Transaction, commission_id: int, amount: int, state: str, now: int
+        self, tx: Transaction, commission_id: int, amount: int, state: CommissionState, now: int
     ) -> None:
         """Give back ``amount`` of reversed commission (a refund was lowered); the commission
         is in ``state`` afterwards."""
@@ -568,7 +570,7 @@ class MoneyRepository:
             UPDATE commissions SET reversed_minor = reversed_minor - ?, state = ?, updated_at = ?
             WHERE id = ?
         """
-        await tx.execute(query, amount, state, now, commission_id)
+        await tx.execute(query, amount, state.value, now, commission_id)
 
     async def recent_commissions(self, q: Queries, creator_id: int, limit: int) -> list[EarnedRow]:
         """A creator's newest commissions, with the conversion each was earned on."""
@@ -599,43 +601,6 @@ class MoneyRepository:
             ORDER BY approve_after LIMIT ?
         """
         return [_commission(r) for r in await q.fetch_all(query, now, limit)]
-
-    async def post(
-        self,
-        tx: Transaction,
-        commission: CommissionRow | None,
-        entries: Sequence[tuple[str, str, int]],
-        *,
-        guild_id: int,
-        creator_id: int,
-        currency: str,
-        actor_id: int | None,
-        now: int,
-    ) -> None:
-        """Append ledger entries ``(bucket, kind, signed amount)`` for one movement."""
-        query = """
-            INSERT INTO ledger_entries (guild_id, creator_id, commission_id, bucket, kind,
-                                        amount_minor, currency, actor_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
-        await tx.execute_many(
-            query,
-            [
-                (
-                    guild_id,
-                    creator_id,
-                    commission.id if commission else None,
-                    bucket,
-                    kind,
-                    amount,
-                    currency,
-                    actor_id,
-                    now,
-                )
-                for bucket, kind, amount in entries
-                if amount
-            ],
-        )
 
     async def balances(self, q: Queries, creator_id: int) -> dict[str, int]:
         """The creator's balance per bucket, from the ledger."""
@@ -677,18 +642,22 @@ class MoneyRepository:
 
     async def commissions_by_state(
         self, q: Queries, creator_id: int, since: int, until: int
-    ) -> dict[str, int]:
+    ) -> dict[CommissionState, int]:
+        """What a creator earned in a period by commission state; ``reversed`` also holds
+        the reversed parts of commissions in other states."""
         query = """
             SELECT state, SUM(amount_minor - reversed_minor) AS total,
-                   SUM(reversed_minor) AS reversed
+                   SUM(reversed_minor) AS reversed_total
             FROM commissions
             WHERE creator_id = ? AND created_at >= ? AND created_at < ?
             GROUP BY state
         """
-        totals: dict[str, int] = {}
+        totals: dict[CommissionState, int] = {}
         for r in await q.fetch_all(query, creator_id, since, until):
-            totals[r["state"]] = totals.get(r["state"], 0) + int(r["total"])
-            totals["reversed"] = totals.get("reversed", 0) + int(r["reversed"])
+            state = CommissionState(r["state"])
+            totals[state] = totals.get(state, 0) + int(r["total"])
+            reversed_ = CommissionState.REVERSED
+            totals[reversed_] = totals.get(reversed_, 0) + int(r["reversed_total"])
         return totals
 
     async def first_sales_to_announce(self, q: Queries, before: int) -> list[sqlite3.Row]:

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot.db.connection import Queries, Transaction
+from bot.domain.ledger import BatchStatus
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class BalanceRow:
 class BatchRow:
     id: int
     guild_id: int
-    status: str
+    status: BatchStatus
     item_count: int
     created_by: int | None
     created_at: int
@@ -55,7 +56,9 @@ def _batch(row: sqlite3.Row) -> BatchRow:
     return BatchRow(
         id=row["id"],
         guild_id=row["guild_id"],
-        status="cancelled" if row["cancelled_at"] is not None else row["status"],
+        status=BatchStatus.CANCELLED
+        if row["cancelled_at"] is not None
+        else BatchStatus(row["status"]),
         item_count=row["item_count"],
         created_by=row["created_by"],
         created_at=row["created_at"],
@@ -156,47 +159,6 @@ class PayoutRepository:
               AND payout_batch_id IS NULL
         """
         return await tx.execute(query, batch_id, now, creator_id, currency)
-
-    async def post_payout(
-        self,
-        tx: Transaction,
-        *,
-        guild_id: int,
-        creator_id: int,
-        batch_id: int,
-        currency: str,
-        amount_minor: int,
-        actor_id: int | None,
-        now: int,
-        cancel: bool = False,
-    ) -> None:
-        """Move the whole approved balance (clawbacks included) to paid; with
-        ``cancel``, move a cancelled batch's item back from paid to approved."""
-        sign = -1 if cancel else 1
-        query = """
-            INSERT INTO ledger_entries (guild_id, creator_id, commission_id, bucket, kind,
-                                        amount_minor, currency, actor_id, created_at,
-                                        payout_batch_id)
-            VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
-        """
-        kind = "payout_cancel" if cancel else "payout"
-        await tx.execute_many(
-            query,
-            [
-                (
-                    guild_id,
-                    creator_id,
-                    bucket,
-                    kind,
-                    sign * amount,
-                    currency,
-                    actor_id,
-                    now,
-                    batch_id,
-                )
-                for bucket, amount in (("approved", -amount_minor), ("paid", amount_minor))
-            ],
-        )
 
     async def set_item_count(self, tx: Transaction, batch_id: int, count: int) -> None:
         await tx.execute("UPDATE payout_batches SET item_count = ? WHERE id = ?", count, batch_id)

@@ -21,6 +21,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.campaigns_repo import CampaignRepository
 from bot.db.connection import Database, Transaction
 from bot.db.creators_repo import CreatorRepository
+from bot.db.ledger_repo import LedgerRepository
 from bot.db.money_repo import (
     AdjustmentRow,
     CommissionRow,
@@ -31,11 +32,12 @@ from bot.db.money_repo import (
 from bot.domain.attribution import Attribution, Method, Rules, attribute
 from bot.domain.commission import MonthToDate, Plan, commission_for
 from bot.domain.derivation import given
+from bot.domain.ledger import Bucket, CommissionState, EntryKind
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.settings import GuildSettings
 from bot.domain.weeks import period_start
 from bot.errors import CreatorbotError
-from bot.services.ledger import accrue
+from bot.services.ledger import accrue, move
 from bot.services.refunds import PARKED_DAYS, RefundService
 from bot.services.settings import SettingsService
 
@@ -106,7 +108,7 @@ class CreatorStats:
 
     @property
     def earned(self) -> int:
-        return sum(v for k, v in self.commissions.items() if k != "reversed")
+        return sum(v for k, v in self.commissions.items() if k != CommissionState.REVERSED)
 
     @property
     def epc(self) -> int | None:
@@ -135,16 +137,18 @@ class ConversionService:
         audit: AuditRepository,
         settings: SettingsService,
         clock: Clock,
+        ledger: LedgerRepository,
     ) -> None:
         self._db = db
         self._money = money
+        self._ledger = ledger
         self._creators = creators
         self._campaigns = campaigns
         self._audit = audit
         self._settings = settings
         self._clock = clock
         self._default_plans: dict[int, int] = {}
-        self.refunds = RefundService(db, money, audit, clock)
+        self.refunds = RefundService(db, money, ledger, audit, clock)
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -277,6 +281,7 @@ class ConversionService:
         await accrue(
             tx,
             self._money,
+            self._ledger,
             guild_id=settings.guild_id,
             creator_id=creator.id,
             kind="manual" if event.source is Source.MANUAL else event.kind.value,
@@ -368,25 +373,17 @@ class ConversionService:
         approved = 0
         async with self._db.transaction() as tx:
             for commission in await self._money.maturing(tx, now, MATURE_BATCH):
-                moved = await self._money.set_state(
-                    tx, commission.id, expected="pending", state="approved", now=now
-                )
-                if not moved:
-                    continue
-                await self._money.post(
+                approved += await move(
                     tx,
+                    self._money,
+                    self._ledger,
                     commission,
-                    [
-                        ("pending", "mature", -commission.remaining),
-                        ("approved", "mature", commission.remaining),
-                    ],
-                    guild_id=commission.guild_id,
-                    creator_id=commission.creator_id,
-                    currency=commission.currency,
-                    actor_id=None,
-                    now=now,
+                    CommissionState.PENDING,
+                    CommissionState.APPROVED,
+                    EntryKind.MATURE,
+                    None,
+                    now,
                 )
-                approved += 1
         if approved:
             log.info("approved %d matured commissions", approved)
         return approved
@@ -517,22 +514,20 @@ class ConversionService:
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
             commission = await self._money.commission_for_conversion(tx, conversion.id)
-            if commission is None or commission.state != "on_hold":
+            if commission is None or commission.state is not CommissionState.ON_HOLD:
                 raise NotOnHold(order=order_id[:60])
-            state = "approved" if commission.approve_after <= now else "pending"
-            await self._money.set_state(tx, commission.id, expected="on_hold", state=state, now=now)
-            await self._money.post(
+            due = commission.approve_after <= now
+            state = CommissionState.APPROVED if due else CommissionState.PENDING
+            await move(
                 tx,
+                self._money,
+                self._ledger,
                 commission,
-                [
-                    ("on_hold", "release", -commission.remaining),
-                    (state, "release", commission.remaining),
-                ],
-                guild_id=commission.guild_id,
-                creator_id=commission.creator_id,
-                currency=commission.currency,
-                actor_id=actor_id,
-                now=now,
+                CommissionState.ON_HOLD,
+                state,
+                EntryKind.RELEASE,
+                actor_id,
+                now,
             )
             await self._audit.record(
                 tx,
@@ -569,11 +564,11 @@ class ConversionService:
         maturity = await self._money.next_maturity(self._db, creator_id)
         return Balances(
             currency=settings.currency,
-            pending=buckets.get("pending", 0),
-            on_hold=buckets.get("on_hold", 0),
-            approved=buckets.get("approved", 0),
-            paid=buckets.get("paid", 0),
-            reversed=buckets.get("reversed", 0),
+            pending=buckets.get(Bucket.PENDING, 0),
+            on_hold=buckets.get(Bucket.ON_HOLD, 0),
+            approved=buckets.get(Bucket.APPROVED, 0),
+            paid=buckets.get(Bucket.PAID, 0),
+            reversed=buckets.get(Bucket.REVERSED, 0),
             clawed_back=await self._money.clawed_back(self._db, creator_id),
             threshold=settings.payout_threshold_minor,
             next_maturity=from_epoch(maturity),

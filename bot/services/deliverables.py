@@ -17,6 +17,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.db.deliverables_repo import DeliverableRepository
+from bot.db.ledger_repo import LedgerRepository
 from bot.db.money_repo import MoneyRepository
 from bot.domain.applications import Platform
 from bot.domain.commission import InvalidPlan, parse_money
@@ -89,11 +90,13 @@ class DeliverableService:
         audit: AuditRepository,
         settings: SettingsService,
         clock: Clock,
+        ledger: LedgerRepository,
     ) -> None:
         self._db = db
         self._repo = repo
         self._creators = creators
         self._money = money
+        self._ledger = ledger
         self._audit = audit
         self._settings = settings
         self._clock = clock
@@ -263,7 +266,11 @@ class DeliverableService:
                 if not metrics.given:
                     raise WrongState(status=current.status.value)
                 await self._repo.update(
-                    tx, deliverable_id, ("submitted", "approved"), updated_at=now, **numbers
+                    tx,
+                    deliverable_id,
+                    (Status.SUBMITTED, Status.APPROVED),
+                    updated_at=now,
+                    **numbers,
                 )
                 needs_review = False
             else:
@@ -302,8 +309,8 @@ class DeliverableService:
             changed = await self._repo.update(
                 tx,
                 deliverable_id,
-                ("submitted",),
-                status="approved",
+                (Status.SUBMITTED,),
+                status=Status.APPROVED,
                 decided_by=actor_id,
                 decided_at=now,
                 updated_at=now,
@@ -314,6 +321,7 @@ class DeliverableService:
                 await accrue(
                     tx,
                     self._money,
+                    self._ledger,
                     guild_id=guild_id,
                     creator_id=current.creator_id,
                     kind="fee",

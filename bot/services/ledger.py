@@ -1,18 +1,23 @@
-"""Booking a new commission: the commission row and its first ledger entry, together.
+"""Moving a commission's money: its row and its ledger entries, together.
 
-Used inside the caller's transaction by every path that creates money: sales and leads
-(conversions), deliverable fees, manual corrections.
+Used inside the caller's transaction by every path that creates or moves money: sales and
+leads (conversions), refunds, deliverable fees, manual corrections, payouts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.db.connection import Transaction
+from bot.db.ledger_repo import LedgerRepository
 from bot.db.money_repo import CommissionRow, MoneyRepository
+from bot.domain.ledger import CommissionState, Entry, EntryKind, bucket_of, transfer
 
 
 async def accrue(
     tx: Transaction,
     money: MoneyRepository,
+    ledger: LedgerRepository,
     *,
     guild_id: int,
     creator_id: int,
@@ -30,11 +35,11 @@ async def accrue(
     """Create a commission: on hold if a reason is given, approved if its hold period is
     already over, else pending; the ledger gets the matching accrual."""
     if hold_reason:
-        state = "on_hold"
+        state = CommissionState.ON_HOLD
     elif approve_after <= now:
-        state = "approved"
+        state = CommissionState.APPROVED
     else:
-        state = "pending"
+        state = CommissionState.PENDING
     commission_id = await money.insert_commission(
         tx,
         guild_id=guild_id,
@@ -45,7 +50,7 @@ async def accrue(
         kind=kind,
         currency=currency,
         amount_minor=amount,
-        state=state,
+        state=state.value,
         hold_reason=hold_reason,
         approve_after=approve_after,
         created_at=now,
@@ -62,15 +67,49 @@ async def accrue(
         state=state,
         hold_reason=hold_reason,
         approve_after=approve_after,
+        plan_id=plan_id,
     )
-    await money.post(
+    entries = [Entry(bucket_of(state), EntryKind.ACCRUAL, amount)]
+    await post(tx, ledger, commission, entries, actor_id, now)
+    return commission
+
+
+async def move(
+    tx: Transaction,
+    money: MoneyRepository,
+    ledger: LedgerRepository,
+    commission: CommissionRow,
+    source: CommissionState,
+    target: CommissionState,
+    kind: EntryKind,
+    actor_id: int | None,
+    now: int,
+) -> bool:
+    """Move a commission from one state to another with what is left of its money; False
+    (and nothing written) if it was no longer in ``source``."""
+    if not await money.move_state(tx, commission.id, source, target, now):
+        return False
+    entries = transfer(bucket_of(source), bucket_of(target), kind, commission.remaining)
+    await post(tx, ledger, commission, entries, actor_id, now)
+    return True
+
+
+async def post(
+    tx: Transaction,
+    ledger: LedgerRepository,
+    commission: CommissionRow,
+    entries: Sequence[Entry],
+    actor_id: int | None,
+    now: int,
+) -> None:
+    """The ledger entries of one movement of a commission's money."""
+    await ledger.post(
         tx,
-        commission,
-        [(state, "accrual", amount)],
-        guild_id=guild_id,
-        creator_id=creator_id,
-        currency=currency,
+        entries,
+        guild_id=commission.guild_id,
+        creator_id=commission.creator_id,
+        currency=commission.currency,
         actor_id=actor_id,
         now=now,
+        commission_id=commission.id,
     )
-    return commission

@@ -28,7 +28,9 @@ from bot.clock import Clock, from_epoch, to_epoch
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database, Queries
 from bot.db.creators_repo import CreatorRepository
+from bot.db.ledger_repo import LedgerRepository
 from bot.db.payouts_repo import BalanceRow, BatchRow, PayoutRepository
+from bot.domain.ledger import BatchStatus, Bucket, EntryKind, transfer
 from bot.domain.payout_files import PayoutFile, PayoutLine, payout_files
 from bot.domain.payout_methods import PayoutMethod, Provider, parse_payout_details
 from bot.errors import CreatorbotError
@@ -183,10 +185,12 @@ class PayoutService:
         audit: AuditRepository,
         settings: SettingsService,
         clock: Clock,
+        ledger: LedgerRepository,
     ) -> None:
         self._db = db
         self._repo = repo
         self._creators = creators
+        self._ledger = ledger
         self._audit = audit
         self._settings = settings
         self._clock = clock
@@ -279,15 +283,15 @@ class PayoutService:
                     currency=payee.currency,
                     now=now,
                 )
-                await self._repo.post_payout(
+                await self._ledger.post(
                     tx,
+                    transfer(Bucket.APPROVED, Bucket.PAID, EntryKind.PAYOUT, payee.amount_minor),
                     guild_id=guild_id,
                     creator_id=payee.creator_id,
-                    batch_id=batch_id,
                     currency=payee.currency,
-                    amount_minor=payee.amount_minor,
                     actor_id=actor_id,
                     now=now,
+                    payout_batch_id=batch_id,
                 )
                 if progress is not None:
                     progress(1)
@@ -322,7 +326,7 @@ class PayoutService:
             batch = await self._repo.batch(tx, batch_id)
             if batch is None or batch.guild_id != guild_id:
                 raise BatchNotFound(batch=batch_id)
-            if batch.status == "cancelled":
+            if batch.status is BatchStatus.CANCELLED:
                 raise BatchCancelled(batch=batch_id)
             changed = await self._repo.mark_batch_paid(tx, batch_id, actor_id, now)
             if changed:
@@ -366,22 +370,23 @@ class PayoutService:
             batch = await self._repo.batch(tx, batch_id)
             if batch is None or batch.guild_id != guild_id:
                 raise BatchNotFound(batch=batch_id)
-            if batch.status == "paid":
+            if batch.status is BatchStatus.PAID:
                 raise BatchAlreadyPaid(batch=batch_id)
             if not await self._repo.cancel_batch(tx, batch_id, actor_id, now):
                 raise BatchCancelled(batch=batch_id)
             await self._repo.release_commissions(tx, batch_id, now)
             for item in await self._repo.items(tx, batch_id):
-                await self._repo.post_payout(
+                await self._ledger.post(
                     tx,
+                    transfer(
+                        Bucket.PAID, Bucket.APPROVED, EntryKind.PAYOUT_CANCEL, item.amount_minor
+                    ),
                     guild_id=guild_id,
                     creator_id=item.creator_id,
-                    batch_id=batch_id,
                     currency=item.currency,
-                    amount_minor=item.amount_minor,
                     actor_id=actor_id,
                     now=now,
-                    cancel=True,
+                    payout_batch_id=batch_id,
                 )
             await self._audit.record(
                 tx,
@@ -404,7 +409,7 @@ class PayoutService:
         batch = await self._repo.batch(self._db, batch_id)
         if batch is None or batch.guild_id != guild_id:
             raise BatchNotFound(batch=batch_id)
-        if batch.status == "cancelled":
+        if batch.status is BatchStatus.CANCELLED:
             raise BatchCancelled(batch=batch_id)
         lines, missing = [], 0
         for item in await self._repo.items(self._db, batch_id):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from bot.clock import Clock, to_epoch
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database, Transaction
+from bot.db.ledger_repo import LedgerRepository
 from bot.db.money_repo import (
     AdjustmentRow,
     CommissionRow,
@@ -25,8 +26,10 @@ from bot.db.money_repo import (
 )
 from bot.domain.commission import reversal_due, share
 from bot.domain.derivation import Derivation, Label, Note, add, given
+from bot.domain.ledger import Bucket, CommissionState, EntryKind, bucket_of, transfer
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent
 from bot.errors import CreatorbotError
+from bot.services.ledger import post
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +98,16 @@ class _Taken:
 
 class RefundService:
     def __init__(
-        self, db: Database, money: MoneyRepository, audit: AuditRepository, clock: Clock
+        self,
+        db: Database,
+        money: MoneyRepository,
+        ledger: LedgerRepository,
+        audit: AuditRepository,
+        clock: Clock,
     ) -> None:
         self._db = db
         self._money = money
+        self._ledger = ledger
         self._audit = audit
         self._clock = clock
 
@@ -280,15 +289,15 @@ class RefundService:
         actor_id: int | None,
         now: int,
     ) -> None:
-        if commission.state == "reversed":
+        if commission.state is CommissionState.REVERSED:
             return
-        if commission.state == "paid":
+        if commission.state is CommissionState.PAID:
             # Already paid out: a negative adjustment carried into the next payout.
-            entries = [("approved", "clawback", -due), ("reversed", "clawback", due)]
+            entries = transfer(Bucket.APPROVED, Bucket.REVERSED, EntryKind.CLAWBACK, due)
         else:
-            entries = [(commission.state, "reverse", -due), ("reversed", "reverse", due)]
+            entries = transfer(bucket_of(commission.state), Bucket.REVERSED, EntryKind.REVERSE, due)
         await self._money.add_reversed(tx, commission.id, due, now)
-        await self._post(tx, commission, entries, actor_id, now)
+        await post(tx, self._ledger, commission, entries, actor_id, now)
 
     async def _restore(
         self,
@@ -299,38 +308,21 @@ class RefundService:
         now: int,
     ) -> None:
         """Give back reversed commission after a refund was lowered by a manager."""
-        if commission.state == "paid":
-            state, bucket = "paid", "approved"  # undoes the clawback carried into the payout
-        elif commission.state == "reversed":
-            if commission.hold_reason:
-                state = "on_hold"
-            else:
-                state = "approved" if commission.approve_after <= now else "pending"
-            bucket = state
+        state = commission.state
+        if state is CommissionState.PAID:
+            bucket = Bucket.APPROVED  # undoes the clawback carried into the next payout
         else:
-            state = bucket = commission.state
+            if state is CommissionState.REVERSED:
+                if commission.hold_reason:
+                    state = CommissionState.ON_HOLD
+                elif commission.approve_after <= now:
+                    state = CommissionState.APPROVED
+                else:
+                    state = CommissionState.PENDING
+            bucket = bucket_of(state)
         await self._money.restore_reversed(tx, commission.id, amount, state, now)
-        entries = [("reversed", "restore", -amount), (bucket, "restore", amount)]
-        await self._post(tx, commission, entries, actor_id, now)
-
-    async def _post(
-        self,
-        tx: Transaction,
-        commission: CommissionRow,
-        entries: list[tuple[str, str, int]],
-        actor_id: int | None,
-        now: int,
-    ) -> None:
-        await self._money.post(
-            tx,
-            commission,
-            entries,
-            guild_id=commission.guild_id,
-            creator_id=commission.creator_id,
-            currency=commission.currency,
-            actor_id=actor_id,
-            now=now,
-        )
+        entries = transfer(Bucket.REVERSED, bucket, EntryKind.RESTORE, amount)
+        await post(tx, self._ledger, commission, entries, actor_id, now)
 
 
 def _taken(conversion: ConversionRow, refund: Refund, outstanding: int) -> _Taken:

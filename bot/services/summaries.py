@@ -43,6 +43,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.db.reports_repo import ReportRepository
 from bot.db.summaries_repo import SummaryRepository
+from bot.domain.ledger import Bucket
 from bot.domain.performance import Performance
 from bot.domain.settings import GuildSettings, parse_summary_cron
 from bot.domain.tiers import Tier
@@ -323,10 +324,10 @@ class SummaryService:
                     is_new=since <= row["approved_at"] < until,
                     numbers=creator_numbers,
                     balance=Balance(
-                        pending=buckets.get("pending", 0),
-                        on_hold=buckets.get("on_hold", 0),
-                        approved=buckets.get("approved", 0),
-                        paid=buckets.get("paid", 0),
+                        pending=buckets.get(Bucket.PENDING, 0),
+                        on_hold=buckets.get(Bucket.ON_HOLD, 0),
+                        approved=buckets.get(Bucket.APPROVED, 0),
+                        paid=buckets.get(Bucket.PAID, 0),
                     ),
                 )
             )
