@@ -56,6 +56,23 @@ class InvalidSetting(CreatorbotError):
         self.reason = reason
 
 
+class NotACreator(CreatorbotError):
+    """The member is not an (active) creator of the program.
+
+    Attributes:
+        own: the member asked about themselves (they are pointed to ``/apply``); otherwise a
+            manager named someone who is not a creator.
+        status: the member's creator status when they have one (e.g. ``paused``).
+    """
+
+    key = "errors.not_a_creator"
+
+    def __init__(self, *, own: bool = False, status: str | None = None) -> None:
+        super().__init__(own=own, status=status)
+        self.own = own
+        self.status = status
+
+
 class NotManager(CreatorbotError):
     """The member may not run a program-manager command."""
 

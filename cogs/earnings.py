@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.weeks import period_start
+from bot.errors import NotACreator
 from bot.i18n import render
 from bot.interactions import lang, reply, services
 from bot.notify import send_dm
-from bot.services.campaigns import NotACreatorYet
 from bot.services.notifications import Delivery
 from bot.translator import text
 
@@ -59,7 +59,7 @@ class EarningsCog(commands.Cog):
             interaction.guild_id, interaction.user.id
         )
         if creator is None:
-            raise NotACreatorYet(status=None)
+            raise NotACreator(own=True)
         return creator
 
     @app_commands.command(name="stats", description=text("stats.description"))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
+import pytest
 from discord import app_commands
 
 from bot.domain.traffic import shares, sources
@@ -169,3 +170,17 @@ def test_stats_break_clicks_down_by_campaign_only_with_several() -> None:
     assert "**Per campagne:** Shop 75% · Summer\\_sale 25%\n" in dutch
     body = render("earnings.stats", "en", s=stats, traffic=one, period="all", timezone="UTC")
     assert "By campaign" not in body
+
+
+@pytest.mark.parametrize(
+    ("params", "english", "dutch"),
+    [
+        ({"own": True, "status": None}, "Apply with /apply", "Meld je aan met /apply"),
+        ({"own": True, "status": "paused"}, "membership is paused", "is gepauzeerd"),
+        ({"own": False, "status": None}, "That member is not a creator", "Dat lid is geen creator"),
+    ],
+)
+def test_one_not_a_creator_answer_for_every_asker(params: dict, english: str, dutch: str) -> None:
+    """The member themselves is pointed to /apply; a manager is told about that member."""
+    assert english in render("errors.not_a_creator", "en", **params)
+    assert dutch in render("errors.not_a_creator", "nl", **params)

@@ -16,17 +16,11 @@ from bot.domain.codes import slugify
 from bot.domain.creators import Campaign, Creator, DiscountCode, Link
 from bot.domain.links import destination_allowed, validate_destination
 from bot.domain.settings import GuildSettings
-from bot.errors import CreatorbotError
+from bot.errors import CreatorbotError, NotACreator
 from bot.services.links import ensure_link
 from bot.services.settings import SettingsService
 
 CODE_EXPORT_HEADER = ("code", "discount_percent", "status", "creator", "utm_source", "guild_id")
-
-
-class NotACreatorYet(CreatorbotError):
-    """A member asked for a link or code without being an (active) creator."""
-
-    key = "campaigns.not_creator"
 
 
 class UnknownCampaign(CreatorbotError):
@@ -150,7 +144,7 @@ class CampaignService:
     async def _active_creator(self, guild_id: int, user_id: int) -> Creator:
         creator = await self._creators.by_member(self._db, guild_id, user_id)
         if creator is None or not creator.is_active:
-            raise NotACreatorYet(status=creator.status.value if creator else None)
+            raise NotACreator(own=True, status=creator.status.value if creator else None)
         return creator
 
     async def links(self, guild_id: int, user_id: int, campaign: str | None) -> list[Link]:
@@ -170,7 +164,7 @@ class CampaignService:
         creator = await self._active_creator(guild_id, user_id)
         code = await self._creators.code(self._db, creator.id)
         if code is None:
-            raise NotACreatorYet(status=None)
+            raise NotACreator(own=True)
         return code
 
     async def export_codes_csv(self, guild_id: int | None) -> tuple[str, int]:

@@ -36,7 +36,7 @@ from bot.domain.ledger import Bucket, CommissionState, EntryKind
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.settings import GuildSettings
 from bot.domain.weeks import period_start
-from bot.errors import CreatorbotError
+from bot.errors import CreatorbotError, NotACreator
 from bot.services.ledger import accrue, move
 from bot.services.refunds import PARKED_DAYS, RefundService
 from bot.services.settings import SettingsService
@@ -410,7 +410,7 @@ class ConversionService:
         settings = await self._settings.get(guild_id)
         creator = await self._creators.by_member(self._db, guild_id, creator_user_id)
         if creator is None:
-            raise CreatorbotError("onboarding.not_a_creator")
+            raise NotACreator(own=False)
         order = (order_id or f"manual-{secrets.token_hex(4)}").strip()
         event = OrderEvent(
             source=Source.MANUAL,

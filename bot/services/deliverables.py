@@ -34,7 +34,7 @@ from bot.domain.deliverables import (
     reminders_to_send,
     spread_due_times,
 )
-from bot.errors import CreatorbotError
+from bot.errors import CreatorbotError, NotACreator
 from bot.services.ledger import accrue
 from bot.services.settings import SettingsService
 
@@ -106,7 +106,7 @@ class DeliverableService:
     async def _creator(self, guild_id: int, user_id: int) -> Creator:
         creator = await self._creators.by_member(self._db, guild_id, user_id)
         if creator is None:
-            raise CreatorbotError("onboarding.not_a_creator")
+            raise NotACreator(own=False)
         return creator
 
     async def add(

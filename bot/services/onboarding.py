@@ -30,7 +30,7 @@ from bot.domain.applications import (
 )
 from bot.domain.codes import code_candidates, source_slug
 from bot.domain.creators import Creator, CreatorStatus, DiscountCode, Link
-from bot.errors import CreatorbotError
+from bot.errors import CreatorbotError, NotACreator
 from bot.services.links import ensure_link
 from bot.services.settings import SettingsService
 
@@ -79,10 +79,6 @@ class AlreadyDecided(CreatorbotError):
 
 class ApplicationNotFound(CreatorbotError):
     key = "onboarding.no_application"
-
-
-class NotACreator(CreatorbotError):
-    key = "onboarding.not_a_creator"
 
 
 class ShopNotConfigured(CreatorbotError):
@@ -336,7 +332,7 @@ class OnboardingService:
         async with self._db.transaction() as tx:
             creator = await self._creators.by_member(tx, guild_id, user_id)
             if creator is None:
-                raise NotACreator()
+                raise NotACreator(own=False)
             if creator.status is status:
                 raise CreatorbotError("onboarding.status_unchanged", status=status.value)
             await self._creators.set_status(tx, creator.id, status, now)
@@ -352,7 +348,7 @@ class OnboardingService:
         """The creator with their code and links; :class:`NotACreator` if there is none."""
         creator = await self._creators.by_member(self._db, guild_id, user_id)
         if creator is None:
-            raise NotACreator()
+            raise NotACreator(own=False)
         return CreatorProfile(
             creator=creator,
             code=await self._creators.code(self._db, creator.id),

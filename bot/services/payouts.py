@@ -33,8 +33,7 @@ from bot.db.payouts_repo import BalanceRow, BatchRow, PayoutRepository
 from bot.domain.ledger import BatchStatus, Bucket, EntryKind, transfer
 from bot.domain.payout_files import PayoutFile, PayoutLine, payout_files
 from bot.domain.payout_methods import PayoutMethod, Provider, parse_payout_details
-from bot.errors import CreatorbotError
-from bot.services.campaigns import NotACreatorYet
+from bot.errors import CreatorbotError, NotACreator
 from bot.services.settings import SettingsService
 
 log = logging.getLogger(__name__)
@@ -203,7 +202,7 @@ class PayoutService:
         """Validate and store where a creator's payouts go; return it (show it masked)."""
         creator = await self._creators.by_member(self._db, guild_id, user_id)
         if creator is None:
-            raise NotACreatorYet(status=None)
+            raise NotACreator(own=True)
         method = parse_payout_details(provider, details)
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:

@@ -17,7 +17,7 @@ from bot.domain.commission import (
     parse_money,
     parse_rate,
 )
-from bot.errors import CreatorbotError
+from bot.errors import CreatorbotError, NotACreator
 from bot.services.settings import SettingsService
 
 
@@ -111,7 +111,7 @@ class PlanService:
         """Put a creator on a plan (their override), or back on the default with ``None``."""
         creator = await self._creators.by_member(self._db, guild_id, user_id)
         if creator is None:
-            raise CreatorbotError("onboarding.not_a_creator")
+            raise NotACreator(own=False)
         plan = None
         if plan_name:
             plan = await self._money.plan_by_name(self._db, guild_id, plan_name)

@@ -48,9 +48,8 @@ from bot.domain.performance import Performance
 from bot.domain.settings import GuildSettings, parse_summary_cron
 from bot.domain.tiers import Tier
 from bot.domain.weeks import Period, last_days, last_full_week
-from bot.errors import CreatorbotError
+from bot.errors import CreatorbotError, NotACreator
 from bot.schedule import Schedule
-from bot.services.campaigns import NotACreatorYet
 from bot.services.notifications import NotificationService
 from bot.services.reports import performance_by_creator
 from bot.services.settings import SettingsService
@@ -585,7 +584,7 @@ class SummaryService:
         """A creator shows (or hides) their earnings in the summary; True if it changed."""
         creator = await self._repo.creator_of_member(self._db, guild_id, user_id)
         if creator is None or creator["status"] != "active":
-            raise NotACreatorYet(status=creator["status"] if creator else None)
+            raise NotACreator(own=True, status=creator["status"] if creator else None)
         async with self._db.transaction() as tx:
             return await self._repo.set_public_earnings(tx, creator["id"], public)
 

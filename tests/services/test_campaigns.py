@@ -10,8 +10,9 @@ import pytest
 from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.domain.links import DestinationNotAllowed, InvalidDestination
+from bot.errors import NotACreator
 from bot.i18n import render
-from bot.services.campaigns import CampaignExists, NotACreatorYet, UnknownCampaign, UnknownPlan
+from bot.services.campaigns import CampaignExists, UnknownCampaign, UnknownPlan
 
 GUILD, MANAGER = 1, 900
 
@@ -95,10 +96,10 @@ async def test_link_for_one_campaign(program: Services) -> None:
 
 async def test_non_creator_has_no_link_or_code(program: Services) -> None:
     """A member who is not an active creator is told to apply."""
-    with pytest.raises(NotACreatorYet):
+    with pytest.raises(NotACreator):
         await program.campaigns.links(GUILD, 777, None)
     await program.onboarding.set_status(GUILD, 501, CreatorStatus.PAUSED, MANAGER)
-    with pytest.raises(NotACreatorYet):
+    with pytest.raises(NotACreator):
         await program.campaigns.code(GUILD, 501)
 
 

@@ -10,7 +10,7 @@ import pytest
 from bot.app import Services
 from bot.clock import FrozenClock
 from bot.domain.orders import EventKind, OrderEvent, Source
-from bot.services.campaigns import NotACreatorYet
+from bot.errors import NotACreator
 from bot.services.payouts import (
     BatchAlreadyPaid,
     BatchCancelled,
@@ -320,7 +320,7 @@ async def test_a_paid_or_foreign_batch_cannot_be_cancelled(
 
 async def test_only_creators_set_a_payout_method(program: Services) -> None:
     """A member who is not a creator cannot store payout details."""
-    with pytest.raises(NotACreatorYet):
+    with pytest.raises(NotACreator):
         await program.payouts.set_method(GUILD, 999, "paypal", "x@example.com")
     assert await program.db.fetch_val("SELECT COUNT(*) FROM payout_methods") == 0
 

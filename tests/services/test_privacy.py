@@ -9,7 +9,7 @@ import pytest
 from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.orders import EventKind, OrderEvent, Source
-from bot.services.campaigns import NotACreatorYet
+from bot.errors import NotACreator
 from bot.services.deliverables import Metrics
 from bot.services.onboarding import ApplicationNotFound
 from bot.services.privacy import export_bytes
@@ -167,7 +167,7 @@ async def test_erased_member_is_no_creator_and_may_apply_again(program: Services
     """After erasing, the member is not a creator (no link, no code) and can apply afresh."""
     await program.privacy.erase(GUILD, ANNA)
     assert await program.onboarding.creator_by_member(GUILD, ANNA) is None
-    with pytest.raises(NotACreatorYet):
+    with pytest.raises(NotACreator):
         await program.campaigns.code(GUILD, ANNA)
     result = await program.onboarding.apply(
         GUILD, ANNA, platform="tiktok", handle="anna.new", followers=10, niche="food"
