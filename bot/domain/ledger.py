@@ -8,6 +8,9 @@ commission's money is in the pending bucket. Money moves between buckets as a pa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -63,3 +66,35 @@ def bucket_of(state: CommissionState) -> Bucket:
 def transfer(source: Bucket, target: Bucket, kind: EntryKind, amount: int) -> tuple[Entry, Entry]:
     """``amount`` moved from one bucket to another, as its two entries."""
     return Entry(source, kind, -amount), Entry(target, kind, amount)
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A creator's money by ledger bucket (all time), in minor units of ``currency``; the
+    payout figures are filled in where a creator is shown their earnings."""
+
+    pending: int = 0
+    on_hold: int = 0
+    approved: int = 0
+    paid: int = 0
+    reversed: int = 0
+    currency: str = ""
+    clawed_back: int = 0  # refunds after a payout, deducted from the approved balance
+    threshold: int = 0  # the program's payout threshold
+    next_maturity: datetime | None = None  # when the next pending commission is approved
+
+    @classmethod
+    def of(cls, buckets: Mapping[str, int], **payout: object) -> Balance:
+        """The balance from per-bucket sums (buckets without entries are 0)."""
+        return cls(
+            pending=buckets.get(Bucket.PENDING, 0),
+            on_hold=buckets.get(Bucket.ON_HOLD, 0),
+            approved=buckets.get(Bucket.APPROVED, 0),
+            paid=buckets.get(Bucket.PAID, 0),
+            reversed=buckets.get(Bucket.REVERSED, 0),
+            **payout,  # type: ignore[arg-type]
+        )
+
+    @property
+    def payable(self) -> bool:
+        return self.approved >= self.threshold and self.approved > 0

@@ -32,7 +32,7 @@ from bot.db.money_repo import (
 from bot.domain.attribution import Attribution, Method, Rules, attribute
 from bot.domain.commission import MonthToDate, Plan, commission_for
 from bot.domain.derivation import given
-from bot.domain.ledger import Bucket, CommissionState, EntryKind
+from bot.domain.ledger import Balance, CommissionState, EntryKind
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.settings import GuildSettings
 from bot.domain.weeks import period_start
@@ -67,25 +67,6 @@ class AmbiguousOrder(CreatorbotError):
 
 class NotOnHold(CreatorbotError):
     key = "conversions.not_on_hold"
-
-
-@dataclass(frozen=True)
-class Balances:
-    """A creator's money by state, from the ledger, in the program currency."""
-
-    currency: str
-    pending: int
-    on_hold: int
-    approved: int
-    paid: int
-    reversed: int
-    clawed_back: int
-    threshold: int
-    next_maturity: datetime | None
-
-    @property
-    def payable(self) -> bool:
-        return self.approved >= self.threshold and self.approved > 0
 
 
 @dataclass(frozen=True)
@@ -558,17 +539,13 @@ class ConversionService:
 
     # --- what creators see ---------------------------------------------------------------------
 
-    async def balances(self, guild_id: int, creator_id: int) -> Balances:
+    async def balances(self, guild_id: int, creator_id: int) -> Balance:
         settings = await self._settings.get(guild_id)
         buckets = await self._money.balances(self._db, creator_id)
         maturity = await self._money.next_maturity(self._db, creator_id)
-        return Balances(
+        return Balance.of(
+            buckets,
             currency=settings.currency,
-            pending=buckets.get(Bucket.PENDING, 0),
-            on_hold=buckets.get(Bucket.ON_HOLD, 0),
-            approved=buckets.get(Bucket.APPROVED, 0),
-            paid=buckets.get(Bucket.PAID, 0),
-            reversed=buckets.get(Bucket.REVERSED, 0),
             clawed_back=await self._money.clawed_back(self._db, creator_id),
             threshold=settings.payout_threshold_minor,
             next_maturity=from_epoch(maturity),

@@ -43,7 +43,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.db.reports_repo import ReportRepository
 from bot.db.summaries_repo import SummaryRepository
-from bot.domain.ledger import Bucket
+from bot.domain.ledger import Balance
 from bot.domain.performance import Performance
 from bot.domain.settings import GuildSettings, parse_summary_cron
 from bot.domain.tiers import Tier
@@ -74,16 +74,6 @@ class SummaryCooldown(CreatorbotError):
     """A summary was posted by hand a moment ago; ``minutes`` until the next is allowed."""
 
     key = "summaries.cooldown"
-
-
-@dataclass(frozen=True)
-class Balance:
-    """A creator's ledger balances (all time), in minor units."""
-
-    pending: int = 0
-    on_hold: int = 0
-    approved: int = 0
-    paid: int = 0
 
 
 @dataclass(frozen=True)
@@ -322,12 +312,7 @@ class SummaryService:
                     public_earnings=bool(row["public_earnings"]),
                     is_new=since <= row["approved_at"] < until,
                     numbers=creator_numbers,
-                    balance=Balance(
-                        pending=buckets.get(Bucket.PENDING, 0),
-                        on_hold=buckets.get(Bucket.ON_HOLD, 0),
-                        approved=buckets.get(Bucket.APPROVED, 0),
-                        paid=buckets.get(Bucket.PAID, 0),
-                    ),
+                    balance=Balance.of(buckets),
                 )
             )
         earned = Performance.total(numbers.values())
