@@ -85,7 +85,9 @@ def test_no_line_runs_into_the_next() -> None:
     in ``{% endif %}`` followed by another line of text would be glued to it ("€0.00
     paid**Code:**"). Such a line must end in ``+%}``, which keeps the newline."""
     glued = []
-    for path in sorted(TEMPLATES_DIR.rglob("*.txt")):
+    paths = sorted(TEMPLATES_DIR.rglob("*.txt"))
+    assert len(paths) > 300, "the templates are missing"
+    for path in paths:
         lines = path.read_text().split("\n")
         for number, (line, following) in enumerate(itertools.pairwise(lines), 1):
             if "macro" in line or not _BLOCK_AT_END.search(line):

@@ -501,7 +501,7 @@ class DeliverableService:
                 created_at=now,
             )
             if created is None:
-                raise CreatorbotError("plans.exists", name=name[:60])
+                raise CreatorbotError("deliverables.template_exists", name=name[:60])
             await self._record(tx, guild_id, actor_id, "contract.template", None, name=name)
         return name
 

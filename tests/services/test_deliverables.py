@@ -8,6 +8,8 @@ import pytest
 
 from bot.app import Services
 from bot.clock import FrozenClock
+from bot.errors import CreatorbotError
+from bot.i18n import render
 from bot.services.deliverables import Metrics, WrongState
 
 GUILD, MANAGER, ANNA = 1, 900, 501
@@ -156,3 +158,14 @@ async def test_template_contract_plans_deliverables(program: Services, clock: Fr
     assert len(items) == 3 and {i.fee_minor for i in items} == {10_000}
     assert (contract.ends_at - contract.starts_at) == timedelta(days=30)
     assert await program.db.fetch_val("SELECT cost_minor FROM gifts") == 3_995
+
+
+async def test_a_template_name_in_use_is_refused_by_its_own_name(program: Services) -> None:
+    """A second template of the same name is refused, naming the template (not a plan)."""
+    values = {"name": "3 TikToks", "platform": "tiktok", "kind": "video", "count": 3, "days": 30}
+    await program.deliverables.create_template(GUILD, MANAGER, fee=None, **values)
+    with pytest.raises(CreatorbotError) as refused:
+        await program.deliverables.create_template(GUILD, MANAGER, fee="10", **values)
+    answer = render(refused.value.key, "en", **refused.value.params)
+    assert answer == "A contract template called “3 TikToks” already exists. Choose another name."
+    assert "contractsjabloon" in render(refused.value.key, "nl", **refused.value.params)
