@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -29,6 +28,7 @@ from bot.db.reports_repo import ReportRepository
 from bot.db.settings_repo import SettingsRepository
 from bot.db.summaries_repo import SummaryRepository
 from bot.metrics import Metrics
+from bot.registry import Services
 from bot.schedule import Schedule
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
@@ -47,31 +47,6 @@ from bot.shops.woocommerce import WooCommerceAPI
 from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """The one set of service objects shared by the cogs, the tracker and the schedule."""
-
-    config: Settings
-    clock: Clock
-    db: Database
-    metrics: Metrics
-    schedule: Schedule
-    audit: AuditRepository
-    settings: SettingsService
-    notifications: NotificationService
-    onboarding: OnboardingService
-    campaigns: CampaignService
-    conversions: ConversionService
-    refund_lines: RefundLines
-    plans: PlanService
-    deliverables: DeliverableService
-    tracking: TrackingService
-    payouts: PayoutService
-    privacy: PrivacyService
-    summaries: SummaryService
-    reports: ReportService
 
 
 async def open_services(

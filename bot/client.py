@@ -13,7 +13,7 @@ from bot.translator import TemplateTranslator
 from cogs import EXTENSIONS
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.registry import Services
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
 from bot.domain.payout_files import PayoutFile
 from bot.i18n import render
 from bot.interactions import ManagerGroup, lang, reply, services
 from bot.notify import send_dm
+from bot.registry import Services
 from bot.services.notifications import Delivery
 from bot.services.payouts import MarkPaid
 from bot.translator import text

@@ -6,20 +6,16 @@ Discord client uses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
+from bot.registry import Services
 from bot.web import tracker, webhooks
 
-if TYPE_CHECKING:
-    from bot.app import Services
-
-SERVICES = web.AppKey("services", object)
+SERVICES = web.AppKey("services", Services)
 
 
 def _services(request: web.Request) -> Services:
-    return request.app[SERVICES]  # type: ignore[return-value]
+    return request.app[SERVICES]
 
 
 async def healthz(request: web.Request) -> web.Response:

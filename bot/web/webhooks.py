@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -39,14 +39,12 @@ from bot.domain.shop_payloads import (
     woocommerce_events,
 )
 from bot.errors import CreatorbotError
+from bot.registry import Services
 from bot.web import signatures
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_SERVICES = web.AppKey("webhook_services", object)
+WEBHOOK_SERVICES = web.AppKey("webhook_services", Services)
 JSON_TYPES = frozenset({"application/json", "text/json"})
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -62,7 +60,7 @@ class _Reject(Exception):
 
 
 def _services(request: web.Request) -> Services:
-    return request.app[WEBHOOK_SERVICES]  # type: ignore[return-value]
+    return request.app[WEBHOOK_SERVICES]
 
 
 def _secret(value: Any) -> str | None:

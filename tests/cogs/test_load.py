@@ -7,9 +7,9 @@ import pkgutil
 import re
 
 import cogs
-from bot.app import Services
 from bot.client import CreatorBot
 from bot.i18n import command_strings
+from bot.registry import Services
 
 _NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 

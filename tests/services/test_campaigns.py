@@ -7,11 +7,11 @@ import io
 
 import pytest
 
-from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.domain.links import DestinationNotAllowed, InvalidDestination
 from bot.errors import NotACreator
 from bot.i18n import render
+from bot.registry import Services
 from bot.services.campaigns import CampaignExists, UnknownCampaign, UnknownPlan
 
 GUILD, MANAGER = 1, 900

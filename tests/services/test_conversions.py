@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.shop_payloads import shopify_events
+from bot.registry import Services
 
 GUILD, MANAGER = 1, 900
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock
 from bot.errors import CreatorbotError
 from bot.i18n import render
+from bot.registry import Services
 from bot.services.deliverables import Metrics, WrongState
 
 GUILD, MANAGER, ANNA = 1, 900, 501

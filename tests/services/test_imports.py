@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services
 from bot.cli import main
 from bot.domain.csv_orders import RowError, parse_row
+from bot.registry import Services
 from bot.services.imports import import_orders
 
 CSV = """order_id,amount,currency,occurred_at,code,event

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock
 from bot.domain.applications import Status
 from bot.domain.creators import CreatorStatus
+from bot.registry import Services
 from bot.services.onboarding import (
     AlreadyApplied,
     AlreadyCreator,

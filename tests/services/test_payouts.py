@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.errors import NotACreator
+from bot.registry import Services
 from bot.services.payouts import (
     BatchAlreadyPaid,
     BatchCancelled,

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.errors import NotACreator
+from bot.registry import Services
 from bot.services.deliverables import Metrics
 from bot.services.onboarding import ApplicationNotFound
 from bot.services.privacy import export_bytes

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.derivation import Label, Note
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.shop_payloads import shopify_events, woocommerce_events
 from bot.errors import CreatorbotError
 from bot.i18n import render
+from bot.registry import Services
 from bot.services.refunds import NothingToCorrect, RefundTooLarge
 from tests.services.test_conversions import _commissions, _creator, _sale
 

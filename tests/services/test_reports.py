@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
 from bot.clock import FrozenClock, to_epoch
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.domain.performance import Performance
 from bot.domain.tiers import Tier
+from bot.registry import Services
 from bot.services.deliverables import Metrics
 from bot.services.reports import ProgramReport, report_csv
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Services
 from bot.errors import InvalidSetting
+from bot.registry import Services
 
 
 async def test_defaults_without_setup(services: Services) -> None:

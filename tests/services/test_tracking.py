@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from multidict import CIMultiDict
 
-from bot.app import Services
 from bot.clock import FrozenClock
 from bot.db.clicks_repo import ClickRepository
+from bot.registry import Services
 from bot.services.tracking import LinkCache, Missing, TrackingService
 from tests.factories import CHROME, seed_link
 

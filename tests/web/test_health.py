@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app import Services
+from bot.registry import Services
 from bot.web.app import create_app
 
 
