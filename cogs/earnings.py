@@ -34,21 +34,20 @@ class EarningsCog(commands.Cog):
             return 0
         svc = self.bot.services  # type: ignore[attr-defined]
         sent = 0
-        for row in await svc.conversions.first_sales_to_announce():
-            settings = await svc.settings.get(row["guild_id"])
+        for notice in await svc.conversions.first_sales_to_announce():
             content = render(
                 "earnings.first_sale",
-                row["locale"],
-                orders=row["orders"],
-                earned=row["earned"],
-                currency=settings.currency,
+                notice.locale,
+                orders=notice.orders,
+                earned=notice.earned,
+                currency=notice.currency,
             )
             outcome = await svc.notifications.deliver(
-                guild_id=row["guild_id"],
-                user_id=row["user_id"],
-                kind="first_sale",
-                dedupe_key=f"first-sale:{row['creator_id']}",
-                send=lambda uid=row["user_id"], text=content: send_dm(self.bot, uid, content=text),
+                guild_id=notice.guild_id,
+                user_id=notice.user_id,
+                kind=notice.kind.value,
+                dedupe_key=notice.dedupe_key,
+                send=lambda uid=notice.user_id, text=content: send_dm(self.bot, uid, content=text),
             )
             sent += outcome is Delivery.SENT
         return sent

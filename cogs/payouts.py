@@ -129,8 +129,8 @@ async def notify_paid(client: discord.Client, svc: Services, result: MarkPaid) -
         outcome = await svc.notifications.deliver(
             guild_id=result.guild_id,
             user_id=notice.user_id,
-            kind="payout",
-            dedupe_key=f"payout:{result.batch.id}:{notice.creator_id}",
+            kind=notice.kind.value,
+            dedupe_key=notice.dedupe_key,
             send=lambda uid=notice.user_id, body=content: send_dm(client, uid, content=body),
         )
         outcomes[outcome] += 1

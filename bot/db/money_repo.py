@@ -73,6 +73,18 @@ def _adjustment(row: sqlite3.Row) -> AdjustmentRow:
 
 
 @dataclass(frozen=True)
+class FirstSaleRow:
+    """A creator whose first sale is still to be celebrated."""
+
+    creator_id: int
+    guild_id: int
+    user_id: int
+    locale: str
+    orders: int
+    earned: int
+
+
+@dataclass(frozen=True)
 class ParkedRow:
     """A refund or cancellation kept until its sale arrives."""
 
@@ -660,9 +672,12 @@ class MoneyRepository:
             totals[reversed_] = totals.get(reversed_, 0) + int(r["reversed_total"])
         return totals
 
-    async def first_sales_to_announce(self, q: Queries, before: int) -> list[sqlite3.Row]:
-        """Active creators with sales whose first-sale message was never sent, where the
-        first sale is older than ``before`` (so a burst of orders becomes one message)."""
+    async def first_sales_to_announce(
+        self, q: Queries, before: int, key_prefix: str
+    ) -> list[FirstSaleRow]:
+        """Active creators with sales whose first-sale message (keyed ``key_prefix`` + the
+        creator's id) was never sent, where the first sale is older than ``before`` (so a
+        burst of orders becomes one message)."""
         query = """
             SELECT c.id AS creator_id, c.guild_id, c.user_id, c.locale,
                    COUNT(v.id) AS orders, MIN(v.created_at) AS first_at,
@@ -672,13 +687,23 @@ class MoneyRepository:
             JOIN conversions v ON v.creator_id = c.id AND v.kind = 'sale' AND v.status = 'active'
             WHERE c.status = 'active' AND c.user_id IS NOT NULL
               AND NOT EXISTS (
-                  SELECT 1 FROM notifications n WHERE n.dedupe_key = 'first-sale:' || c.id
+                  SELECT 1 FROM notifications n WHERE n.dedupe_key = ? || c.id
               )
             GROUP BY c.id
             HAVING first_at <= ?
             LIMIT 200
         """
-        return await q.fetch_all(query, before)
+        return [
+            FirstSaleRow(
+                creator_id=r["creator_id"],
+                guild_id=r["guild_id"],
+                user_id=r["user_id"],
+                locale=r["locale"],
+                orders=r["orders"],
+                earned=r["earned"],
+            )
+            for r in await q.fetch_all(query, key_prefix, before)
+        ]
 
     # --- plans ------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from bot.domain.attribution import Attribution, Method, Rules, attribute
 from bot.domain.commission import MonthToDate, Plan, commission_for
 from bot.domain.derivation import given
 from bot.domain.ledger import Balance, CommissionState, EntryKind
+from bot.domain.notices import NoticeKind, dedupe_key, key_prefix
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
 from bot.domain.settings import GuildSettings
 from bot.domain.weeks import period_start
@@ -95,6 +96,20 @@ class CreatorStats:
     def epc(self) -> int | None:
         """Earnings per click, in minor units (rounded down)."""
         return self.earned // self.clicks if self.clicks else None
+
+
+@dataclass(frozen=True)
+class FirstSaleNotice:
+    """Tell a creator about their first sale (and whatever else came in its burst)."""
+
+    guild_id: int
+    user_id: int
+    locale: str
+    orders: int
+    earned: int
+    currency: str
+    dedupe_key: str
+    kind: NoticeKind = NoticeKind.FIRST_SALE
 
 
 @dataclass(frozen=True)
@@ -369,12 +384,26 @@ class ConversionService:
             log.info("approved %d matured commissions", approved)
         return approved
 
-    async def first_sales_to_announce(self, quiet_seconds: int = 30) -> list[dict]:
+    async def first_sales_to_announce(self, quiet_seconds: int = 30) -> list[FirstSaleNotice]:
         """Creators whose first sale has not been celebrated yet; a burst of orders within
         ``quiet_seconds`` of the first one is announced together."""
         before = to_epoch(self._clock.now()) - quiet_seconds
-        rows = await self._money.first_sales_to_announce(self._db, before)
-        return [dict(r) for r in rows]
+        prefix = key_prefix(NoticeKind.FIRST_SALE)
+        notices = []
+        for row in await self._money.first_sales_to_announce(self._db, before, prefix):
+            settings = await self._settings.get(row.guild_id)
+            notices.append(
+                FirstSaleNotice(
+                    guild_id=row.guild_id,
+                    user_id=row.user_id,
+                    locale=row.locale,
+                    orders=row.orders,
+                    earned=row.earned,
+                    currency=settings.currency,
+                    dedupe_key=dedupe_key(NoticeKind.FIRST_SALE, row.creator_id),
+                )
+            )
+        return notices
 
     # --- manager corrections ------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from bot.db.creators_repo import CreatorRepository
 from bot.db.ledger_repo import LedgerRepository
 from bot.db.payouts_repo import BalanceRow, BatchRow, PayoutRepository
 from bot.domain.ledger import BatchStatus, Bucket, EntryKind, transfer
+from bot.domain.notices import NoticeKind, dedupe_key
 from bot.domain.payout_files import PayoutFile, PayoutLine, payout_files
 from bot.domain.payout_methods import PayoutMethod, Provider, parse_payout_details
 from bot.errors import CreatorbotError, NotACreator
@@ -135,6 +136,8 @@ class PaidNotice:
     locale: str
     provider: Provider
     amounts: tuple[tuple[int, str], ...]
+    dedupe_key: str
+    kind: NoticeKind = NoticeKind.PAYOUT
 
 
 @dataclass(frozen=True)
@@ -355,6 +358,7 @@ class PayoutService:
                 locale=item.locale,
                 provider=Provider(item.method),
                 amounts=tuple(amounts[item.creator_id]),
+                dedupe_key=dedupe_key(NoticeKind.PAYOUT, batch_id, item.creator_id),
             )
         if changed:
             log.info("payout batch %s marked paid in guild %s", batch_id, guild_id)
