@@ -73,17 +73,5 @@ class NotACreator(CreatorbotError):
         self.status = status
 
 
-class NotManager(CreatorbotError):
-    """The member may not run a program-manager command."""
-
-    key = "errors.not_manager"
-
-
-class GuildOnly(CreatorbotError):
-    """The command only works inside a server."""
-
-    key = "errors.guild_only"
-
-
 class MigrationError(Exception):
     """The database schema cannot be brought to the code's version."""
