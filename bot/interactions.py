@@ -40,7 +40,20 @@ async def reply(
     view: discord.ui.View | None = None,
     files: list[discord.File] | None = None,
 ) -> None:
-    """Answer an interaction whether or not it was already responded to or deferred."""
+    """Answer an interaction whether or not it was already responded to or deferred.
+
+    An interaction older than Discord's 15-minute token lifetime can no longer be answered
+    at all (a slow export, a click delivered after a long outage): that is logged and
+    the answer dropped, instead of raising into the caller's error path.
+    """
+    if interaction.is_expired():
+        log.info(
+            "interaction %s expired before it was answered (guild=%s, user=%s)",
+            interaction.id,
+            interaction.guild_id,
+            interaction.user.id if interaction.user else None,
+        )
+        return
     kwargs: dict[str, Any] = {"content": content, "ephemeral": ephemeral}
     kwargs["allowed_mentions"] = NO_MENTIONS
     if embed is not None:
