@@ -201,6 +201,35 @@ class TextModal(discord.ui.Modal):
         await answer_error(interaction, error, f"modal {self.custom_id}")
 
 
+# The base class is never registered: its template matches no custom_id at all.
+_NO_CUSTOM_ID = r"(?!)"
+
+
+class PersistentButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=_NO_CUSTOM_ID
+):
+    """Base of the buttons that keep working after a restart: their state is their custom_id.
+
+    Subclasses pass their own ``template``, rebuild themselves from its match in
+    ``from_custom_id``, implement :meth:`press`, and are registered with
+    ``bot.add_dynamic_items`` when their cog loads.
+
+    discord.py (2.7) dispatches a dynamic item through a throwaway ``View`` built from the
+    message and only logs what its callback raises (``ViewStore.schedule_dynamic_item_call``
+    never calls ``View.on_error``), so errors are caught here and answered through
+    :func:`answer_error`, like those of commands.
+    """
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await self.press(interaction)
+        except Exception as error:
+            await answer_error(interaction, error, f"button {self.custom_id}")
+
+
 class ManagedView(discord.ui.View):
     """Base view whose errors go through :func:`answer_error`."""
 
