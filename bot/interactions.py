@@ -40,7 +40,20 @@ async def reply(
     view: discord.ui.View | None = None,
     files: list[discord.File] | None = None,
 ) -> None:
-    """Answer an interaction whether or not it was already responded to or deferred."""
+    """Answer an interaction whether or not it was already responded to or deferred.
+
+    An interaction older than Discord's 15-minute token lifetime can no longer be answered
+    at all (a slow export, a click delivered after a long outage): that is logged and
+    the answer dropped, instead of raising into the caller's error path.
+    """
+    if interaction.is_expired():
+        log.info(
+            "interaction %s expired before it was answered (guild=%s, user=%s)",
+            interaction.id,
+            interaction.guild_id,
+            interaction.user.id if interaction.user else None,
+        )
+        return
     kwargs: dict[str, Any] = {"content": content, "ephemeral": ephemeral}
     kwargs["allowed_mentions"] = NO_MENTIONS
     if embed is not None:
@@ -186,6 +199,35 @@ class TextModal(discord.ui.Modal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await answer_error(interaction, error, f"modal {self.custom_id}")
+
+
+# The base class is never registered: its template matches no custom_id at all.
+_NO_CUSTOM_ID = r"(?!)"
+
+
+class PersistentButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=_NO_CUSTOM_ID
+):
+    """Base of the buttons that keep working after a restart: their state is their custom_id.
+
+    Subclasses pass their own ``template``, rebuild themselves from its match in
+    ``from_custom_id``, implement :meth:`press`, and are registered with
+    ``bot.add_dynamic_items`` when their cog loads.
+
+    discord.py (2.7) dispatches a dynamic item through a throwaway ``View`` built from the
+    message and only logs what its callback raises (``ViewStore.schedule_dynamic_item_call``
+    never calls ``View.on_error``), so errors are caught here and answered through
+    :func:`answer_error`, like those of commands.
+    """
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await self.press(interaction)
+        except Exception as error:
+            await answer_error(interaction, error, f"button {self.custom_id}")
 
 
 class ManagedView(discord.ui.View):

@@ -11,22 +11,20 @@ from discord.ext import commands
 
 from bot.app import Services
 from bot.domain.deliverables import Kind
-from bot.i18n import language_of, render
+from bot.i18n import render
 from bot.interactions import (
     NO_MENTIONS,
     ManagerGroup,
-    TextModal,
-    answer_error,
-    is_manager,
     lang,
     reply,
     services,
 )
 from bot.notify import send_dm
-from bot.services.deliverables import Metrics, ReminderJob, WrongState
+from bot.services.deliverables import Metrics, ReminderJob
 from bot.services.notifications import RecipientUnreachable
 from bot.translator import text
-from cogs.deliverables._views import card_embed, card_view, describe, parse_custom_id
+from cogs.deliverables._review import ReviewButton, post_card
+from cogs.deliverables._views import describe, guild_language
 from cogs.onboarding._cog import PLATFORMS
 
 log = logging.getLogger(__name__)
@@ -36,87 +34,6 @@ PLATFORM_CHOICES = [
     app_commands.Choice(name=text(f"apply.platforms.{p}"), value=p) for p in PLATFORMS
 ]
 KIND_CHOICES = [app_commands.Choice(name=text(f"deliverable.kinds.{k}"), value=k) for k in KINDS]
-
-
-def _guild_language(client: discord.Client, guild_id: int) -> str:
-    guild = client.get_guild(guild_id)
-    return language_of(guild.preferred_locale if guild else None)
-
-
-async def post_card(client: discord.Client, svc: Services, item) -> None:  # type: ignore[no-untyped-def]
-    """Post (or re-post) the verification card of a submitted deliverable."""
-    settings = await svc.settings.get(item.guild_id)
-    if settings.review_channel_id is None:
-        return
-    language = _guild_language(client, item.guild_id)
-    now = svc.clock.now()
-    kwargs = {
-        "embed": card_embed(item, language, settings.timezone, now),
-        "allowed_mentions": NO_MENTIONS,
-    }
-    view = card_view(item, language)
-    try:
-        if item.review_message_id and item.review_channel_id:
-            channel = client.get_partial_messageable(item.review_channel_id)
-            await channel.get_partial_message(item.review_message_id).edit(view=view, **kwargs)
-            return
-        channel = client.get_partial_messageable(settings.review_channel_id)
-        message = await channel.send(view=view, **kwargs) if view else await channel.send(**kwargs)
-        await svc.deliverables.attach_card(item.id, settings.review_channel_id, message.id)
-    except discord.HTTPException as exc:
-        log.warning("could not post the card of deliverable %s: %s", item.id, exc.status)
-
-
-class RejectModal(TextModal):
-    """Asks a manager what must change in a submitted post."""
-
-    def __init__(self, deliverable_id: int, language: str) -> None:
-        super().__init__(
-            title=render("deliverables.reject_modal_title", language),
-            label=render("deliverables.reject_modal_label", language),
-            custom_id=f"cb:dlv-modal:{deliverable_id}",
-        )
-        self.deliverable_id = deliverable_id
-
-    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
-        svc = services(interaction)
-        assert interaction.guild_id is not None
-        item = await svc.deliverables.reject(
-            interaction.guild_id, interaction.user.id, self.deliverable_id, text
-        )
-        await post_card(interaction.client, svc, item)
-        settings = await svc.settings.get(item.guild_id)
-        dm = render(
-            "deliverables.rejected_dm",
-            item.creator_locale,
-            **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
-        )
-        key = f"dlv-reject:{item.id}:{item.decided_at}"
-        delivered = await _dm(interaction.client, svc, item.guild_id, item.creator_user_id, dm, key)
-        await reply(
-            interaction,
-            render("deliverables.rejected", lang(interaction), d=item, delivered=delivered),
-        )
-
-
-async def _dm(
-    client: discord.Client,
-    svc: Services,
-    guild_id: int,
-    user_id: int | None,
-    content: str,
-    key: str,
-) -> bool:
-    if user_id is None:
-        return False
-    outcome = await svc.notifications.deliver(
-        guild_id=guild_id,
-        user_id=user_id,
-        kind=key.split(":")[0],
-        dedupe_key=key,
-        send=lambda: send_dm(client, user_id, content=content),
-    )
-    return outcome.value == "sent"
 
 
 class DeliverableGroup(
@@ -373,6 +290,11 @@ class DeliverablesCog(commands.Cog):
     async def cog_load(self) -> None:
         svc = self.bot.services  # type: ignore[attr-defined]
         svc.schedule.add_sweep_task("deliverable reminders", self.send_reminders)
+        # Cards posted before a restart keep their buttons: they are routed by custom_id.
+        self.bot.add_dynamic_items(ReviewButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ReviewButton)
 
     @app_commands.command(name="deliverables", description=text("deliverables.description"))
     @app_commands.guild_only()
@@ -455,51 +377,6 @@ class DeliverablesCog(commands.Cog):
                 choices.append(app_commands.Choice(name=label, value=item.id))
         return choices[:25]
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """The verification card's buttons, routed by custom_id (they survive restarts)."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
-        if parsed is None:
-            return
-        action, deliverable_id = parsed
-        try:
-            await is_manager(interaction)
-            svc = services(interaction)
-            assert interaction.guild_id is not None
-            if action == "reject":
-                item = await svc.deliverables.get(interaction.guild_id, deliverable_id)
-                if item.status.value != "submitted":
-                    raise WrongState(status=item.status.value, by=item.decided_by)
-                await interaction.response.send_modal(
-                    RejectModal(deliverable_id, lang(interaction))
-                )
-                return
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            item = await svc.deliverables.approve(
-                interaction.guild_id, interaction.user.id, deliverable_id
-            )
-            await post_card(interaction.client, svc, item)
-            settings = await svc.settings.get(item.guild_id)
-            dm = render(
-                "deliverables.approved_dm",
-                item.creator_locale,
-                **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
-                currency=item.currency,
-            )
-            await _dm(
-                interaction.client,
-                svc,
-                item.guild_id,
-                item.creator_user_id,
-                dm,
-                f"dlv-approve:{item.id}",
-            )
-            await reply(interaction, render("deliverables.approved", lang(interaction), d=item))
-        except Exception as error:
-            await answer_error(interaction, error, f"deliverable button {action}")
-
     async def send_reminders(self) -> int:
         """The sweep: claim what is due, then send; closed DMs are recorded, never fatal."""
         if not self.bot.is_ready():
@@ -522,7 +399,7 @@ class DeliverablesCog(commands.Cog):
         if job.kind == "escalation":
             if job.review_channel_id is None:
                 return "skipped"
-            language = _guild_language(self.bot, item.guild_id)
+            language = guild_language(self.bot, item.guild_id)
             content = render(
                 "deliverables.escalation", language, **describe(item, language, job.timezone, now)
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import discord
@@ -10,11 +9,15 @@ from babel.dates import format_timedelta
 
 from bot.domain.deliverables import Deliverable, Status
 from bot.domain.tiers import BENCHMARK_BP, Tier
-from bot.i18n import render
+from bot.i18n import language_of, render
 
-CUSTOM_ID = "cb:dlv:{action}:{id}"
-CUSTOM_ID_PATTERN = r"cb:dlv:(?P<action>approve|reject):(?P<id>[0-9]{1,20})"
 _BABEL = {"en": "en_GB", "nl": "nl_NL"}
+
+
+def guild_language(client: discord.Client, guild_id: int) -> str:
+    """The server's language, for texts posted in its channels."""
+    guild = client.get_guild(guild_id)
+    return language_of(guild.preferred_locale if guild else None)
 
 
 def relative(moment: datetime, now: datetime, language: str) -> str:
@@ -48,26 +51,3 @@ def card_embed(item: Deliverable, language: str, timezone: str, now: datetime) -
         ),
         colour=colour,
     )
-
-
-def card_view(item: Deliverable, language: str) -> discord.ui.View | None:
-    if item.status is not Status.SUBMITTED:
-        return None
-    view = discord.ui.View(timeout=None)
-    for action, style in (
-        ("approve", discord.ButtonStyle.success),
-        ("reject", discord.ButtonStyle.danger),
-    ):
-        view.add_item(
-            discord.ui.Button(
-                label=render(f"deliverables.button_{action}", language),
-                style=style,
-                custom_id=CUSTOM_ID.format(action=action, id=item.id),
-            )
-        )
-    return view
-
-
-def parse_custom_id(custom_id: str) -> tuple[str, int] | None:
-    match = re.fullmatch(CUSTOM_ID_PATTERN, custom_id)
-    return (match["action"], int(match["id"])) if match else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -16,8 +15,6 @@ _COLOURS = {
     Status.APPROVED: discord.Colour.green(),
     Status.REJECTED: discord.Colour.red(),
 }
-CUSTOM_ID = "cb:app:{action}:{id}"
-CUSTOM_ID_PATTERN = r"cb:app:(?P<action>approve|reject|info):(?P<id>[0-9]{1,20})"
 
 
 def card_embed(
@@ -42,27 +39,16 @@ def card_embed(
 
 def card_view(application: Application, language: str) -> discord.ui.View | None:
     """Approve / Reject / Request info while the application is pending; nothing after."""
+    # The buttons' callbacks re-render this card (through _flows), so their module imports
+    # this one; importing it here, at call time, keeps the two from importing each other.
+    from cogs.onboarding._review import DecisionButton
+
     if application.status not in (Status.OPEN, Status.INFO_REQUESTED):
         return None
     view = discord.ui.View(timeout=None)
-    for action, style in (
-        ("approve", discord.ButtonStyle.success),
-        ("reject", discord.ButtonStyle.danger),
-        ("info", discord.ButtonStyle.secondary),
-    ):
-        view.add_item(
-            discord.ui.Button(
-                label=render(f"onboarding.button_{action}", language),
-                style=style,
-                custom_id=CUSTOM_ID.format(action=action, id=application.id),
-            )
-        )
+    for action in ("approve", "reject", "info"):
+        view.add_item(DecisionButton(action, application.id, language))
     return view
-
-
-def parse_custom_id(custom_id: str) -> tuple[str, int] | None:
-    match = re.fullmatch(CUSTOM_ID_PATTERN, custom_id)
-    return (match["action"], int(match["id"])) if match else None
 
 
 def card_kwargs(

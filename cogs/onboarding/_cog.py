@@ -14,9 +14,6 @@ from bot.domain.creators import CreatorStatus
 from bot.i18n import render
 from bot.interactions import (
     ManagerGroup,
-    TextModal,
-    answer_error,
-    is_manager,
     lang,
     reply,
     services,
@@ -24,39 +21,12 @@ from bot.interactions import (
 from bot.services.onboarding import ApplicationNotFound, NotACreator
 from bot.translator import text
 from cogs.onboarding import _flows
-from cogs.onboarding._card import card_embed, parse_custom_id
+from cogs.onboarding._card import card_embed
+from cogs.onboarding._review import DecisionButton
 
 log = logging.getLogger(__name__)
 
 PLATFORMS = ("tiktok", "instagram", "youtube", "twitch", "pinterest", "x", "other")
-
-
-class ReasonModal(TextModal):
-    """Asks a manager for a rejection reason or a question for the applicant."""
-
-    def __init__(self, action: str, application_id: int, language: str) -> None:
-        super().__init__(
-            title=render(f"onboarding.{action}_modal_title", language),
-            label=render(f"onboarding.{action}_modal_label", language),
-            custom_id=f"cb:app-modal:{action}:{application_id}",
-        )
-        self.action = action
-        self.application_id = application_id
-
-    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
-        svc = services(interaction)
-        assert interaction.guild_id is not None
-        if self.action == "reject":
-            rejection = await svc.onboarding.reject(
-                interaction.guild_id, self.application_id, interaction.user.id, text
-            )
-            notes = await _flows.complete_rejection(interaction.client, svc, rejection)
-        else:
-            application = await svc.onboarding.request_info(
-                interaction.guild_id, self.application_id, interaction.user.id, text
-            )
-            notes = await _flows.complete_info_request(interaction.client, svc, application)
-        await reply(interaction, "\n".join(notes))
 
 
 class CreatorGroup(
@@ -199,6 +169,13 @@ class OnboardingCog(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        # Cards posted before a restart keep their buttons: they are routed by custom_id.
+        self.bot.add_dynamic_items(DecisionButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(DecisionButton)
+
     @app_commands.command(name="apply", description=text("apply.description"))
     @app_commands.guild_only()
     @app_commands.describe(
@@ -251,41 +228,6 @@ class OnboardingCog(commands.Cog):
         await reply(
             interaction, render("onboarding.applied", lang(interaction), a=result.application)
         )
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """The review-card buttons: routed by custom_id, so they survive restarts."""
-        if interaction.type is not discord.InteractionType.component:
-            return
-        parsed = parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
-        if parsed is None:
-            return
-        action, application_id = parsed
-        try:
-            await self._card_button(interaction, action, application_id)
-        except Exception as error:
-            await answer_error(interaction, error, f"card button {action}")
-
-    async def _card_button(
-        self, interaction: discord.Interaction, action: str, application_id: int
-    ) -> None:
-        await is_manager(interaction)
-        svc = services(interaction)
-        assert interaction.guild_id is not None
-        application = await svc.onboarding.application(interaction.guild_id, application_id)
-        if action in ("reject", "info"):
-            # Raises AlreadyDecided before opening a modal for a card that is decided.
-            await svc.onboarding.ensure_pending(application)
-            await interaction.response.send_modal(
-                ReasonModal(action, application_id, lang(interaction))
-            )
-            return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        approval = await svc.onboarding.approve(
-            interaction.guild_id, application_id, interaction.user.id
-        )
-        notes = await _flows.complete_approval(interaction.client, svc, approval)
-        await reply(interaction, "\n".join(notes))
 
     @commands.Cog.listener()
     async def on_app_command_completion(

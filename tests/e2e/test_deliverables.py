@@ -95,6 +95,25 @@ async def test_submit_review_and_fee_in_earnings(world: LocalDiscord) -> None:
     assert "**Approved** (ready for payout): €150.00" in earnings.embeds[0]["description"]
 
 
+async def test_card_approves_after_a_restart(world: LocalDiscord) -> None:
+    """A verification card posted before a restart still approves after it."""
+    anna, guild = world.cast.members["anna"], world.cast.guild.id
+    await _add(world, anna, "2026-11-30 18:00", fee="150")
+    it = await world.emu.invoke(
+        anna.id,
+        "submit",
+        options={"deliverable": 1, "url": "https://www.tiktok.com/@anna.bakes/video/1"},
+        guild_id=guild,
+    )
+    await it.wait_followups(1)
+    card = world.emu.messages(world.cast.review.id)[-1]
+    await world.restart_bot()
+    click = await world.emu.click(card, label="Approve", user_id=world.cast.manager.id)
+    (answer,) = await click.wait_followups(1)
+    assert answer.content == "Approved; the fee of €150.00 is booked as a commission."
+    assert world.emu.get_message(card.id).components == []
+
+
 async def test_wrong_platform_url_refused(world: LocalDiscord) -> None:
     """A link that is not on the deliverable's platform is refused and nothing changes."""
     anna, guild = world.cast.members["anna"], world.cast.guild.id

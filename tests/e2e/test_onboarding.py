@@ -226,3 +226,19 @@ async def test_request_info_then_answer(world: LocalDiscord) -> None:
     assert "updated with your answer" in answered.followups[0].content
     assert len(world.emu.messages(world.cast.review.id)) == 1
     assert "3.9%" in _card(world).embeds[0]["description"]
+
+
+async def test_unexpected_error_in_a_card_button_is_answered_like_commands(
+    world: LocalDiscord,
+) -> None:
+    """A button whose work fails unexpectedly gets the generic error, privately, in Dutch."""
+    anna = world.add_member("anna")
+    await _apply(world, anna)
+    await world.services.db.execute("ALTER TABLE applications RENAME TO applications_gone")
+    click = await world.emu.click(
+        _card(world), label="Approve", user_id=world.cast.manager.id, locale="nl"
+    )
+    await click.wait_response()
+    assert click.ephemeral
+    assert click.content is not None and click.content.startswith("Er ging bij ons iets mis")
+    assert world.emu.dms(anna.id) == []

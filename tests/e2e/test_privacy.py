@@ -101,3 +101,13 @@ async def test_expired_confirmation_erases_nothing(world: LocalDiscord, clock: F
     click = await world.emu.click(prompt.message, label="Erase my data", user_id=anna.id)
     assert "expired" in click.message.content
     assert await world.services.onboarding.creator_by_member(world.cast.guild.id, anna.id)
+
+
+async def test_confirmation_still_works_after_a_restart(world: LocalDiscord) -> None:
+    """A confirmation asked for before a restart of the bot still erases after it."""
+    prompt = await _ask_to_delete(world)
+    await world.restart_bot()
+    anna = world.cast.members["anna"]
+    click = await world.emu.click(prompt.message, label="Erase my data", user_id=anna.id)
+    await click.wait_until(lambda it: "Done" in (it.message.content if it.message else ""))
+    assert await world.services.onboarding.creator_by_member(world.cast.guild.id, anna.id) is None
