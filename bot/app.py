@@ -66,6 +66,7 @@ async def open_services(
     audit = AuditRepository()
     metrics = Metrics()
     settings = SettingsService(db, SettingsRepository(), audit, clock)
+    tracking = TrackingService(db, ClickRepository(), clock, metrics)
     onboarding = OnboardingService(
         db,
         ApplicationRepository(),
@@ -75,6 +76,7 @@ async def open_services(
         settings,
         clock,
         rng,
+        links_changed=tracking.forget_creator,
     )
     campaigns = CampaignService(
         db,
@@ -138,7 +140,7 @@ async def open_services(
         plans=PlanService(
             db, MoneyRepository(), CampaignRepository(), CreatorRepository(), audit, settings, clock
         ),
-        tracking=TrackingService(db, ClickRepository(), clock, metrics),
+        tracking=tracking,
         payouts=PayoutService(
             db, PayoutRepository(), CreatorRepository(), audit, settings, clock, ledger
         ),
@@ -150,6 +152,7 @@ async def open_services(
             audit,
             clock,
             config.public_url,
+            tracking,
         ),
         summaries=summaries,
         reports=ReportService(db, ReportRepository(), settings, clock),

@@ -75,10 +75,7 @@ class ErasureButton(
             )
             return
         await interaction.response.defer()
-        # Clicks still queued in memory carry visitor hashes: write them before erasing.
-        await svc.tracking.flush()
-        erasure = await svc.privacy.erase(interaction.guild_id, self.owner)
-        svc.tracking.forget()  # the erased creator's links stop attributing now
+        erasure = await svc.privacy.erase_member(interaction.guild_id, self.owner)
         await _clean_discord(interaction.client, svc, interaction.guild_id, self.owner, erasure)
         await interaction.edit_original_response(
             content=render("privacy.erased", language, e=erasure), view=None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,8 +133,12 @@ class OnboardingService:
         settings: SettingsService,
         clock: Clock,
         rng: random.Random | None = None,
+        links_changed: Callable[[int], None] | None = None,
     ) -> None:
         self._db = db
+        # Told the creator id when a creator's links start or stop attributing (the
+        # tracker's link cache), after the change is committed.
+        self._links_changed = links_changed or (lambda _creator_id: None)
         self._applications = applications
         self._creators = creators
         self._campaigns = campaigns
@@ -342,7 +347,21 @@ class OnboardingService:
             )
             updated = await self._creators.get(tx, creator.id)
         assert updated is not None
+        self._links_changed(updated.id)
         return updated
+
+    async def approve_member(
+        self, guild_id: int, user_id: int, actor_id: int
+    ) -> Approval | Creator:
+        """``/creator approve``: the member's open application is approved; a paused or
+        removed creator without one comes back as they were (the returned creator)."""
+        creator = await self._creators.by_member(self._db, guild_id, user_id)
+        pending = await self._applications.pending_for(self._db, guild_id, user_id)
+        if creator is not None and creator.status is not CreatorStatus.ACTIVE and pending is None:
+            return await self.set_status(guild_id, user_id, CreatorStatus.ACTIVE, actor_id)
+        if pending is None:
+            raise ApplicationNotFound()
+        return await self.approve(guild_id, pending.id, actor_id)
 
     async def profile(self, guild_id: int, user_id: int) -> CreatorProfile:
         """The creator with their code and links; :class:`NotACreator` if there is none."""

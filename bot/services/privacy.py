@@ -26,6 +26,7 @@ from bot.db.creators_repo import CreatorRepository
 from bot.db.payouts_repo import PayoutRepository
 from bot.db.privacy_repo import PrivacyRepository
 from bot.domain.payout_methods import PayoutMethod
+from bot.services.tracking import TrackingService
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,10 @@ class PrivacyService:
         audit: AuditRepository,
         clock: Clock,
         public_url: str,
+        tracking: TrackingService,
     ) -> None:
         self._db = db
+        self._tracking = tracking
         self._repo = repo
         self._creators = creators
         self._payouts = payouts
@@ -150,6 +153,16 @@ class PrivacyService:
         applications = await self._repo.applications(self._db, guild_id, user_id)
         unpaid = await self._repo.unpaid_earnings(self._db, creator.id) if creator else {}
         return ErasurePlan(creator is not None, len(applications), unpaid)
+
+    async def erase_member(self, guild_id: int, user_id: int) -> Erasure:
+        """``/privacy delete``, confirmed: clicks still queued in memory (they carry visitor
+        hashes) are written first, then the data is erased, then the tracker stops serving
+        the creator's links from memory."""
+        await self._tracking.flush()
+        erasure = await self.erase(guild_id, user_id)
+        if erasure.creator_id is not None:
+            self._tracking.forget_creator(erasure.creator_id)
+        return erasure
 
     async def erase(self, guild_id: int, user_id: int) -> Erasure:
         """Erase the member's personal data in this server; keep anonymised money records."""

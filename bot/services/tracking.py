@@ -353,16 +353,18 @@ class LinkCache:
             log.warning("%d links now answer 404: %s", refused, _REFUSED)
         return len(seen)
 
-    def forget(self, slug: str | None = None) -> None:
-        """Drop one slug (or every slug) so the next request reads it again."""
-        if slug is None:
-            self.resolved.clear()
-            self._targets.clear()
-            self._unknown.clear()
-        else:
-            self.resolved.pop(slug, None)
-            self._targets.pop(slug, None)
-            self._unknown.pop(slug, None)
+    def forget(self, slug: str) -> None:
+        """Drop one slug so the next request reads it again."""
+        self.resolved.pop(slug, None)
+        self._targets.pop(slug, None)
+        self._unknown.pop(slug, None)
+
+    def forget_creator(self, creator_id: int) -> int:
+        """Drop a creator's links (a status change or an erasure); how many were cached."""
+        slugs = [slug for slug, target in self._targets.items() if target.creator_id == creator_id]
+        for slug in slugs:
+            self.forget(slug)
+        return len(slugs)
 
     async def _read(self, slug: str, now: int) -> ResolvedLink | None:
         target = await self._repo.link_target(self._db, slug)
@@ -537,9 +539,14 @@ class TrackingService:
             return None
         return await self.links.load(slug, now)
 
-    def forget(self, slug: str | None = None) -> None:
-        """Make a change to a link, its creator or its campaign take effect at once."""
+    def forget(self, slug: str) -> None:
+        """Make a change to a link take effect at once."""
         self.links.forget(slug)
+
+    def forget_creator(self, creator_id: int) -> None:
+        """Make a change to a creator (paused, removed, back, erased) take effect at once on
+        their links, and only theirs."""
+        self.links.forget_creator(creator_id)
 
     # -- clicks -----------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import Services
 from bot.domain.creators import CreatorStatus
 from bot.i18n import render
 from bot.interactions import (
@@ -18,7 +17,7 @@ from bot.interactions import (
     reply,
     services,
 )
-from bot.services.onboarding import ApplicationNotFound, NotACreator
+from bot.services.onboarding import ApplicationNotFound, Approval, NotACreator
 from bot.translator import text
 from cogs.onboarding import _flows
 from cogs.onboarding._card import card_embed
@@ -43,28 +42,18 @@ class CreatorGroup(
     async def approve(self, interaction: discord.Interaction, member: discord.Member) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         svc = services(interaction)
-        guild_id = member.guild.id
-        creator = await svc.onboarding.creator_by_member(guild_id, member.id)
-        if creator is not None and creator.status is not CreatorStatus.ACTIVE:
-            # A paused or removed creator with no new application comes back as they were.
-            pending = await _pending_or_none(svc, guild_id, member.id)
-            if pending is None:
-                updated = await svc.onboarding.set_status(
-                    guild_id, member.id, CreatorStatus.ACTIVE, interaction.user.id
-                )
-                svc.tracking.forget()
-                notes = await _flows.complete_status_change(interaction.client, svc, updated)
-                await reply(
-                    interaction,
-                    render(
-                        "onboarding.reactivated", lang(interaction), member=member.id, notes=notes
-                    ),
-                )
-                return
-        application = await svc.onboarding.pending_application(guild_id, member.id)
-        approval = await svc.onboarding.approve(guild_id, application.id, interaction.user.id)
-        notes = await _flows.complete_approval(interaction.client, svc, approval)
-        await reply(interaction, "\n".join(notes))
+        result = await svc.onboarding.approve_member(
+            member.guild.id, member.id, interaction.user.id
+        )
+        if isinstance(result, Approval):
+            notes = await _flows.complete_approval(interaction.client, svc, result)
+            await reply(interaction, "\n".join(notes))
+            return
+        notes = await _flows.complete_status_change(interaction.client, svc, result)
+        await reply(
+            interaction,
+            render("onboarding.reactivated", lang(interaction), member=member.id, notes=notes),
+        )
 
     @app_commands.command(name="reject", description=text("creator.reject.description"))
     @app_commands.describe(
@@ -148,7 +137,6 @@ class CreatorGroup(
         creator = await svc.onboarding.set_status(
             member.guild.id, member.id, status, interaction.user.id
         )
-        svc.tracking.forget()  # the link stops (or starts) attributing now, not after the cache
         notes = await _flows.complete_status_change(interaction.client, svc, creator)
         await reply(
             interaction,
@@ -156,13 +144,6 @@ class CreatorGroup(
                 f"onboarding.{status.value}_reply", lang(interaction), member=member.id, notes=notes
             ),
         )
-
-
-async def _pending_or_none(svc: Services, guild_id: int, user_id: int):  # type: ignore[no-untyped-def]
-    try:
-        return await svc.onboarding.pending_application(guild_id, user_id)
-    except Exception:
-        return None
 
 
 class OnboardingCog(commands.Cog):

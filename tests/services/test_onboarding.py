@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,9 @@ from bot.services.onboarding import (
     AlreadyApplied,
     AlreadyCreator,
     AlreadyDecided,
+    ApplicationNotFound,
     ApplicationsClosed,
+    Approval,
     ReapplyCooldown,
     ShopNotConfigured,
 )
@@ -184,3 +187,42 @@ async def test_slug_collisions_are_retried(services: Services) -> None:
         GUILD, (await _apply(services, 502, "bert")).application.id, MANAGER
     )
     assert one.links[0].slug != two.links[0].slug
+
+
+async def test_approve_member_approves_the_open_application(services: Services) -> None:
+    """/creator approve on an applicant approves their application."""
+    await _configure(services)
+    await _apply(services)
+    result = await services.onboarding.approve_member(GUILD, 500, MANAGER)
+    assert isinstance(result, Approval) and result.creator.status is CreatorStatus.ACTIVE
+
+
+async def test_approve_member_brings_a_paused_creator_back(services: Services) -> None:
+    """A paused creator without a new application comes back as they were."""
+    await _configure(services)
+    applied = await _apply(services)
+    approval = await services.onboarding.approve(GUILD, applied.application.id, MANAGER)
+    await services.onboarding.set_status(GUILD, 500, CreatorStatus.PAUSED, MANAGER)
+    result = await services.onboarding.approve_member(GUILD, 500, MANAGER)
+    assert not isinstance(result, Approval)
+    assert (result.id, result.status) == (approval.creator.id, CreatorStatus.ACTIVE)
+
+
+async def test_approve_member_without_application(services: Services) -> None:
+    """A member who never applied is told there is no application."""
+    await _configure(services)
+    with pytest.raises(ApplicationNotFound):
+        await services.onboarding.approve_member(GUILD, 777, MANAGER)
+
+
+async def test_a_database_error_never_reactivates_a_creator(services: Services) -> None:
+    """If the application lookup fails, the error surfaces and the creator stays paused."""
+    await _configure(services)
+    applied = await _apply(services)
+    await services.onboarding.approve(GUILD, applied.application.id, MANAGER)
+    await services.onboarding.set_status(GUILD, 500, CreatorStatus.PAUSED, MANAGER)
+    await services.db.execute("ALTER TABLE applications RENAME TO applications_gone")
+    with pytest.raises(sqlite3.OperationalError):
+        await services.onboarding.approve_member(GUILD, 500, MANAGER)
+    status = await services.db.fetch_val("SELECT status FROM creators")
+    assert status == CreatorStatus.PAUSED.value

@@ -189,6 +189,21 @@ async def test_paused_creator_stops_counting_after_forget(
     assert not (await tracking.resolve(link["slug"])).countable  # type: ignore[union-attr]
 
 
+async def test_forgetting_a_creator_forgets_only_their_links(
+    services: Services, tracking: TrackingService
+) -> None:
+    """A paused creator's link stops counting at once; another creator's stays cached."""
+    paused = await seed_link(services.db)
+    other = await seed_link(services.db)
+    for link in (paused, other):
+        assert (await tracking.resolve(link["slug"])).countable  # type: ignore[union-attr]
+    await services.db.execute("UPDATE creators SET status = 'paused'")
+    tracking.forget_creator(paused["creator_id"])
+    assert not (await tracking.resolve(paused["slug"])).countable  # type: ignore[union-attr]
+    # Still served from the cache until its refresh: it was not dropped with the other.
+    assert (await tracking.resolve(other["slug"])).countable  # type: ignore[union-attr]
+
+
 async def test_link_cache_refresh_picks_up_changes(
     services: Services, tracking: TrackingService
 ) -> None:
