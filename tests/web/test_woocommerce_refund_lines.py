@@ -18,9 +18,9 @@ from bot.clock import FrozenClock, to_epoch
 from bot.config import load_settings
 from bot.shops import ShopUnavailable
 from bot.shops.woocommerce import WooCommerceAPI, oauth_signature
-from bot.standins.woocommerce import WooStore, create_app
 from bot.web.app import create_app as create_tracker
 from bot.web.signatures import sign_base64
+from emulators.woocommerce import WooStore, create_app
 
 SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "shops" / "woocommerce"
 KEY, SECRET = (
