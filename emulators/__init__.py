@@ -8,6 +8,10 @@ harness that wires the real bot to the Discord emulator for the demo.
 * ``emulators.woocommerce``: a WooCommerce store's REST API (refunds), faithful in shapes,
   auth and errors.
 
+They share ``emulators._base``: a loopback aiohttp server (127.0.0.1, an ephemeral port), a
+record of the requests served, and faults injected into the next requests to a path (a
+status, a delay, a dropped connection).
+
 Each answers as the real service does, so a request the real service would refuse is
 refused here too.
 """

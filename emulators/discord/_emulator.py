@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators._base import LoopbackServer
+
 from ._actions import UserActions
 from ._clock import EmulatorClock
 from ._commands import CommandRegistry
@@ -98,13 +100,13 @@ class DiscordEmulator(MessageStore, UserActions):
         register_core_routes(self._router, self)
         register_webhook_routes(self._router, self)
         self._driver = InteractionDriver(self)
-        self._runner: web.AppRunner | None = None
+        self._server: LoopbackServer | None = None
         self.port: int | None = None
 
     # ------------------------------------------------------------------ server
     async def start(self) -> None:
         """Bind the HTTP + websocket server on 127.0.0.1 (random free port)."""
-        if self._runner is not None:
+        if self._server is not None:
             raise EmulatorError("emulator already started")
         app = web.Application(client_max_size=self.attachment_size_limit * 4 + 8 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway.handle)
@@ -113,11 +115,10 @@ class DiscordEmulator(MessageStore, UserActions):
             "/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment
         )
         app.router.add_route("*", "/api/v10/{tail:.*}", self._router.handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        server = LoopbackServer(app)
+        await server.start()
+        self._server = server
+        self.port = server.port
         log.info("Discord emulator listening on %s", self.api_base)
 
     async def stop(self) -> None:
@@ -127,9 +128,9 @@ class DiscordEmulator(MessageStore, UserActions):
         will try to reconnect and log connection errors.
         """
         await self._gateway.shutdown()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
         log.info("Discord emulator stopped")
 
     async def __aenter__(self) -> DiscordEmulator:
