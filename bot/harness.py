@@ -15,7 +15,7 @@ from typing import Any
 from bot.app import Runtime, Services, open_services
 from bot.clock import Clock
 from bot.config import load_settings
-from bot.emulator import DiscordEmulator, EmulatorClock, point_discord_py_at
+from emulators.discord import DiscordEmulator, EmulatorClock, point_discord_py_at
 
 MANAGE_GUILD = 1 << 5
 

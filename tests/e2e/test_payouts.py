@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.clock import FrozenClock
-from bot.emulator import EmulatorError
 from bot.harness import LocalDiscord
+from emulators.discord import EmulatorError
 from tests.e2e._creators import approve_creator, command, sell
 
 pytestmark = pytest.mark.timeout(60)

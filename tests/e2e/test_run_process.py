@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.emulator import DiscordEmulator
+from emulators.discord import DiscordEmulator
 
 pytestmark = pytest.mark.timeout(60)
 

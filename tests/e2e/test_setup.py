@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator import EmulatorError
 from bot.harness import LocalDiscord
+from emulators.discord import EmulatorError
 
 
 async def _setup(world: LocalDiscord, user, locale: str = "en-US", **options):  # type: ignore[no-untyped-def]

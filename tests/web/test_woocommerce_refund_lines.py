@@ -18,9 +18,10 @@ from bot.clock import FrozenClock, to_epoch
 from bot.config import load_settings
 from bot.shops import ShopUnavailable
 from bot.shops.woocommerce import WooCommerceAPI, oauth_signature
-from bot.standins.woocommerce import WooStore, create_app
 from bot.web.app import create_app as create_tracker
 from bot.web.signatures import sign_base64
+from emulators._base import LoopbackServer
+from emulators.woocommerce import WooStore, create_app
 
 SHOP = Path(__file__).resolve().parents[1] / "fixtures" / "shops" / "woocommerce"
 KEY, SECRET = (
@@ -41,9 +42,9 @@ def store(clock: FrozenClock) -> WooStore:
 
 
 @pytest.fixture
-async def base_url(store: WooStore, aiohttp_server: Any) -> str:
-    server = await aiohttp_server(create_app(store))
-    return str(server.make_url("")).rstrip("/")
+async def base_url(store: WooStore) -> AsyncIterator[str]:
+    async with LoopbackServer(create_app(store)) as server:
+        yield server.base_url
 
 
 async def test_signed_request_reads_a_refund(base_url: str, clock: FrozenClock) -> None:
@@ -64,6 +65,17 @@ async def test_wrong_secret_is_refused(base_url: str, clock: FrozenClock) -> Non
     with pytest.raises(ShopUnavailable) as refused:
         await WooCommerceAPI(base_url, KEY, "cs_wrong", clock).refund("723", "724")
     assert refused.value.status == 401
+
+
+async def test_store_failing_is_shop_unavailable(
+    store: WooStore, base_url: str, clock: FrozenClock
+) -> None:
+    """A 503 from the store (injected) is ShopUnavailable here, with the store's status."""
+    store.tap.fail(r".*/orders/723/refunds/724", 503)
+    with pytest.raises(ShopUnavailable) as failed:
+        await WooCommerceAPI(base_url, KEY, SECRET, clock).refund("723", "724")
+    assert failed.value.status == 503
+    assert [r.status for r in store.requests] == [503]
 
 
 async def _raw_get(url: str, **kw: Any) -> tuple[int, dict]:

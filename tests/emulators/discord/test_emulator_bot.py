@@ -10,8 +10,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.emulator import Attachment, DiscordEmulator, EmulatorError
-from bot.emulator._constants import Intent
+from emulators.discord import Attachment, DiscordEmulator, EmulatorError
+from emulators.discord._constants import Intent
 
 from .conftest import EmuTestBot, World
 

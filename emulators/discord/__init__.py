@@ -2,7 +2,7 @@
 
 Quick reference::
 
-    from bot.emulator import DiscordEmulator, FakeClock, point_discord_py_at
+    from emulators.discord import DiscordEmulator, FakeClock, point_discord_py_at
 
     emu = DiscordEmulator(clock=FakeClock())        # default clock: time.monotonic
     await emu.start()                                # 127.0.0.1, random port

@@ -12,7 +12,9 @@ It answers as WooCommerce does, so a request that a real store would refuse is r
 * Resources: ``GET orders/<id>/refunds`` and ``GET orders/<id>/refunds/<refund_id>``, with the
   refunds given by the test (``add_refunds``), returned as stored.
 
-Start it with :func:`create_app` and ``aiohttp.test_utils.TestServer`` (or any runner).
+Start it with :func:`create_app` and :class:`~emulators._base.LoopbackServer` (or any runner).
+Every request served is recorded in ``store.requests``, and faults (a status, a delay, a
+dropped connection) can be injected into the next requests with ``store.tap``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from aiohttp import web
 
 from bot.clock import Clock, to_epoch
 from bot.shops.woocommerce import API_PREFIX, oauth_signature
+from emulators._base import ServedRequest, Tap
 
 VALID_WINDOW = 15 * 60
 _OAUTH_PARAMS = (
@@ -37,6 +40,15 @@ _OAUTH_PARAMS = (
 )
 
 
+def _error(status: int, code: str, message: str) -> web.Response:
+    body = {"code": code, "message": message, "data": {"status": status}}
+    return web.json_response(body, status=status)
+
+
+def _injected(status: int) -> web.Response:
+    return _error(status, "injected_fault", f"{status}: Injected fault.")
+
+
 @dataclass
 class WooStore:
     """What the stand-in knows: API keys and the refunds of each order."""
@@ -45,7 +57,12 @@ class WooStore:
     keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (secret, permissions)
     refunds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     used_nonces: dict[str, dict[str, int]] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)  # paths served, for tests
+    tap: Tap = field(default_factory=lambda: Tap(answer=_injected))
+
+    @property
+    def requests(self) -> list[ServedRequest]:
+        """Every request served, oldest first, for tests."""
+        return self.tap.requests
 
     def add_key(self, key: str, secret: str, permissions: str = "read") -> None:
         self.keys[key] = (secret, permissions)
@@ -55,11 +72,6 @@ class WooStore:
 
 
 STORE = web.AppKey("woo_store", WooStore)
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    body = {"code": code, "message": message, "data": {"status": status}}
-    return web.json_response(body, status=status)
 
 
 def _auth_error(message: str, code: str = "woocommerce_rest_authentication_error") -> web.Response:
@@ -124,7 +136,6 @@ def _authenticate(request: web.Request, store: WooStore) -> web.Response | None:
 
 async def _refunds(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    store.requests.append(request.path)
     refused = _authenticate(request, store)
     if refused is not None:
         return refused
@@ -146,7 +157,7 @@ async def _not_found(request: web.Request) -> web.Response:
 
 
 def create_app(store: WooStore) -> web.Application:
-    app = web.Application()
+    app = store.tap.install(web.Application())
     app[STORE] = store
     app.router.add_get(API_PREFIX + "/orders/{order_id}/refunds", _refunds)
     app.router.add_get(API_PREFIX + "/orders/{order_id}/refunds/{refund_id}", _refunds)

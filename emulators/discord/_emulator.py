@@ -1,4 +1,5 @@
-"""The public :class:`DiscordEmulator`: server lifecycle, world building, records and drivers."""
+"""The public :class:`DiscordEmulator`: server lifecycle, gateway, world building, records and
+fault injection (message bookkeeping lives in ``_messages``, the user actions in ``_actions``)."""
 
 from __future__ import annotations
 
@@ -7,41 +8,35 @@ import base64
 import logging
 import re
 import secrets
-from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
 
+from emulators._base import LoopbackServer
+
+from ._actions import UserActions
 from ._clock import EmulatorClock
 from ._commands import CommandRegistry
-from ._constants import (
-    DEFAULT_ATTACHMENT_SIZE_LIMIT,
-    ChannelType,
-    Intent,
-    InteractionType,
-    MessageFlag,
-    Perm,
-)
+from ._constants import DEFAULT_ATTACHMENT_SIZE_LIMIT, ChannelType, Intent, Perm
+from ._driver import InteractionDriver
 from ._errors import EmulatorError, EmulatorTimeout
 from ._gateway import Gateway
 from ._http import Fault, Router
-from ._interactions import Interaction, InteractionDriver
-from ._limits import validate_message
+from ._interactions import Interaction
+from ._messages import MessageStore
 from ._records import Attachment, Message, RecordedRequest, RoleChange, Violation
 from ._rest import register_core_routes
-from ._state import Channel, Guild, Member, Role, SnowflakeGenerator, User, utcnow
+from ._state import Channel, Guild, Member, Role, SnowflakeGenerator, User
 from ._webhooks import register_webhook_routes
 
 log = logging.getLogger(__name__)
 
 __all__ = ["DiscordEmulator"]
 
-_USER_MENTION = re.compile(r"<@!?(\d+)>")
-_ROLE_MENTION = re.compile(r"<@&(\d+)>")
 _APPLICATION_FLAGS = (1 << 13) | (1 << 15) | (1 << 19) | (1 << 23)
 
 
-class DiscordEmulator:
+class DiscordEmulator(MessageStore, UserActions):
     """A local Discord API (REST v10 + gateway) for the real discord.py client.
 
     Typical use::
@@ -105,13 +100,13 @@ class DiscordEmulator:
         register_core_routes(self._router, self)
         register_webhook_routes(self._router, self)
         self._driver = InteractionDriver(self)
-        self._runner: web.AppRunner | None = None
+        self._server: LoopbackServer | None = None
         self.port: int | None = None
 
     # ------------------------------------------------------------------ server
     async def start(self) -> None:
         """Bind the HTTP + websocket server on 127.0.0.1 (random free port)."""
-        if self._runner is not None:
+        if self._server is not None:
             raise EmulatorError("emulator already started")
         app = web.Application(client_max_size=self.attachment_size_limit * 4 + 8 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway.handle)
@@ -120,11 +115,10 @@ class DiscordEmulator:
             "/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment
         )
         app.router.add_route("*", "/api/v10/{tail:.*}", self._router.handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        server = LoopbackServer(app)
+        await server.start()
+        self._server = server
+        self.port = server.port
         log.info("Discord emulator listening on %s", self.api_base)
 
     async def stop(self) -> None:
@@ -134,9 +128,9 @@ class DiscordEmulator:
         will try to reconnect and log connection errors.
         """
         await self._gateway.shutdown()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
         log.info("Discord emulator stopped")
 
     async def __aenter__(self) -> DiscordEmulator:
@@ -439,367 +433,3 @@ class DiscordEmulator:
         fault = Fault("error", method, re.compile(path_pattern), count, status)
         self._router.faults.append(fault)
         return fault
-
-    # ---------------------------------------------------------------- driving
-    async def invoke(
-        self,
-        user_id: int | User,
-        command: str,
-        options: dict[str, Any] | None = None,
-        *,
-        guild_id: int | Guild | None = None,
-        channel_id: int | Channel | None = None,
-        dm: bool = False,
-        locale: str | None = None,
-        wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
-    ) -> Interaction:
-        """Run a slash command as ``user_id`` (``"group sub"`` paths for sub-commands).
-
-        Validates the command and options against what the bot registered and
-        raises :class:`EmulatorError` on anything Discord's client would not
-        allow (unknown command/option, wrong type, missing required option,
-        guild-only command in a DM; with ``enforce_command_permissions`` also
-        members lacking ``default_member_permissions``). With ``wait``
-        (default) returns after the bot's initial response.
-        """
-        return await self._driver.invoke(
-            self.user(user_id).id,
-            command,
-            options,
-            guild_id=_id_or_none(guild_id),
-            channel_id=_id_or_none(channel_id),
-            dm=dm,
-            locale=locale,
-            wait=wait,
-            timeout=timeout,
-        )
-
-    async def autocomplete(
-        self,
-        user_id: int | User,
-        command: str,
-        options: dict[str, Any] | None = None,
-        *,
-        focused: str,
-        guild_id: int | Guild | None = None,
-        channel_id: int | Channel | None = None,
-        dm: bool = False,
-        locale: str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
-    ) -> list[dict[str, Any]]:
-        """Send an autocomplete interaction for option ``focused``; return the bot's choices."""
-        return await self._driver.autocomplete(
-            self.user(user_id).id,
-            command,
-            options,
-            focused,
-            guild_id=_id_or_none(guild_id),
-            channel_id=_id_or_none(channel_id),
-            dm=dm,
-            locale=locale,
-            timeout=timeout,
-        )
-
-    async def click(
-        self,
-        message: Message | int,
-        label: str | None = None,
-        *,
-        custom_id: str | None = None,
-        user_id: int | User | None = None,
-        locale: str | None = None,
-        dm: bool | None = None,
-        wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
-    ) -> Interaction:
-        """Click a button (found by ``label`` or ``custom_id``) on a stored message.
-
-        ``user_id`` defaults to the user of the interaction that produced the
-        message. ``dm`` is optional; when given it must match where the message is.
-        """
-        return await self._driver.click(
-            message,
-            label=label,
-            custom_id=custom_id,
-            user_id=None if user_id is None else self.user(user_id).id,
-            locale=locale,
-            dm=dm,
-            wait=wait,
-            timeout=timeout,
-        )
-
-    async def select(
-        self,
-        message: Message | int,
-        *,
-        custom_id: str,
-        values: Sequence[Any],
-        user_id: int | User | None = None,
-        locale: str | None = None,
-        dm: bool | None = None,
-        wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
-    ) -> Interaction:
-        """Choose ``values`` in the select menu ``custom_id`` of a stored message."""
-        return await self._driver.select(
-            message,
-            custom_id=custom_id,
-            values=values,
-            user_id=None if user_id is None else self.user(user_id).id,
-            locale=locale,
-            dm=dm,
-            wait=wait,
-            timeout=timeout,
-        )
-
-    async def submit_modal(
-        self,
-        opened_by: Interaction,
-        values: dict[str, Any],
-        *,
-        user_id: int | User | None = None,
-        locale: str | None = None,
-        dm: bool | None = None,
-        wait: bool = True,
-        timeout: float = 5.0,  # noqa: ASYNC109 - public API takes a timeout
-    ) -> Interaction:
-        """Submit the modal the bot opened in ``opened_by`` (values keyed by custom_id or label)."""
-        return await self._driver.submit_modal(
-            opened_by,
-            values,
-            user_id=None if user_id is None else self.user(user_id).id,
-            locale=locale,
-            dm=dm,
-            wait=wait,
-            timeout=timeout,
-        )
-
-    # ------------------------------------------------------ message bookkeeping
-    def _store_attachment(self, attachment: Attachment, *, channel_id: int) -> Attachment:
-        attachment.id = self._snowflakes.next()
-        attachment.url = (
-            f"{self.base_url}/attachments/{channel_id}/{attachment.id}/{attachment.filename}"
-        )
-        self._attachments[attachment.id] = attachment
-        return attachment
-
-    def _create_message(
-        self,
-        channel_id: int,
-        payload: dict[str, Any],
-        files: list[tuple[int, Attachment]],
-        *,
-        flags: int = 0,
-        interaction: Interaction | None = None,
-        followup: bool = False,
-        author_id: int | None = None,
-    ) -> Message:
-        channel = self._channels[channel_id]
-        message = Message(
-            id=self._snowflakes.next(),
-            channel_id=channel_id,
-            guild_id=channel.guild_id,
-            content=payload.get("content") or "",
-            embeds=list(payload.get("embeds") or []),
-            components=list(payload.get("components") or []),
-            allowed_mentions=payload.get("allowed_mentions"),
-            flags=flags,
-            author_id=author_id if author_id is not None else self.bot_user.id,
-            tts=bool(payload.get("tts")),
-            message_reference=payload.get("message_reference"),
-        )
-        if interaction is not None:
-            message.interaction_id = interaction.id
-            message.webhook_id = self.application_id
-            if interaction.type == InteractionType.APPLICATION_COMMAND and not followup:
-                message.type = 20
-        for index, attachment in sorted(files, key=lambda item: item[0]):
-            described = _attachment_entry(payload, index)
-            if described is not None:
-                attachment.description = described.get("description")
-                attachment.filename = described.get("filename") or attachment.filename
-            attachment.ephemeral = message.ephemeral
-            message.attachments.append(self._store_attachment(attachment, channel_id=channel_id))
-        self._messages[message.id] = message
-        self._channel_messages.setdefault(channel_id, []).append(message)
-        if not message.ephemeral:
-            channel.last_message_id = message.id
-            self._dispatch_message("MESSAGE_CREATE", message)
-        return message
-
-    def _validate_edit(
-        self, message: Message, payload: dict[str, Any], files: list[tuple[int, Attachment]]
-    ) -> None:
-        kept = 0
-        if "attachments" in payload:
-            existing = {a.id for a in message.attachments}
-            kept = sum(
-                1 for a in payload.get("attachments") or [] if int(a.get("id", -1)) in existing
-            )
-        validate_message(
-            payload,
-            n_files=len(files),
-            n_kept_attachments=kept,
-            existing={
-                "content": message.content,
-                "embeds": message.embeds,
-                "components": message.components,
-                "attachments": message.attachments,
-                "flags": message.flags,
-            },
-        )
-
-    def _edit_message(
-        self, message: Message, payload: dict[str, Any], files: list[tuple[int, Attachment]]
-    ) -> Message:
-        message.edits.append(
-            {"content": message.content, "embeds": message.embeds, "components": message.components}
-        )
-        if "content" in payload:
-            message.content = payload["content"] or ""
-        if "embeds" in payload:
-            message.embeds = list(payload["embeds"] or [])
-        if "components" in payload:
-            message.components = list(payload["components"] or [])
-        if "allowed_mentions" in payload:
-            message.allowed_mentions = payload["allowed_mentions"]
-        if "flags" in payload and payload["flags"] is not None:
-            mutable = MessageFlag.IS_COMPONENTS_V2 | (1 << 2)  # SUPPRESS_EMBEDS
-            message.flags = (message.flags & ~mutable) | (int(payload["flags"]) & mutable)
-        by_index = dict(files)
-        if "attachments" in payload and payload["attachments"] is not None:
-            existing = {a.id: a for a in message.attachments}
-            new_list: list[Attachment] = []
-            used: set[int] = set()
-            for entry in payload["attachments"]:
-                entry_id = int(entry.get("id", -1))
-                if entry_id in existing:
-                    new_list.append(existing[entry_id])
-                elif entry_id in by_index:
-                    used.add(entry_id)
-                    new_list.append(self._prepare_upload(message, by_index[entry_id], entry))
-            for index, attachment in sorted(by_index.items()):
-                if index not in used:
-                    new_list.append(self._prepare_upload(message, attachment, None))
-            message.attachments = new_list
-        else:
-            for _, attachment in sorted(by_index.items()):
-                message.attachments.append(self._prepare_upload(message, attachment, None))
-        message.flags &= ~MessageFlag.LOADING
-        message.edited_at = utcnow()
-        if not message.ephemeral:
-            self._dispatch_message("MESSAGE_UPDATE", message)
-        return message
-
-    def _prepare_upload(
-        self, message: Message, attachment: Attachment, entry: dict[str, Any] | None
-    ) -> Attachment:
-        if entry is not None:
-            attachment.filename = entry.get("filename") or attachment.filename
-            attachment.description = entry.get("description")
-        attachment.ephemeral = message.ephemeral
-        return self._store_attachment(attachment, channel_id=message.channel_id)
-
-    def _delete_message(self, message: Message) -> None:
-        message.deleted = True
-        if message.ephemeral:
-            return
-        payload: dict[str, Any] = {"id": str(message.id), "channel_id": str(message.channel_id)}
-        if message.guild_id is not None:
-            payload["guild_id"] = str(message.guild_id)
-        intent = Intent.GUILD_MESSAGES if message.guild_id else Intent.DIRECT_MESSAGES
-        self._gateway.dispatch("MESSAGE_DELETE", payload, intent=intent)
-
-    def _dispatch_message(self, event: str, message: Message) -> None:
-        intent = Intent.GUILD_MESSAGES if message.guild_id else Intent.DIRECT_MESSAGES
-        full = self._message_payload(message)
-        for session in list(self._gateway.sessions.values()):
-            if not session.resumable or not session.wants(intent):
-                continue
-            payload = full
-            if (
-                message.author_id != self.bot_user.id
-                and message.guild_id is not None
-                and not session.wants(Intent.MESSAGE_CONTENT)
-                and self.bot_user.id not in {int(u["id"]) for u in full["mentions"]}
-            ):
-                payload = {**full, "content": "", "embeds": [], "attachments": [], "components": []}
-            session.dispatch(event, payload)
-
-    def _message_payload(self, message: Message) -> dict[str, Any]:
-        author = self._users.get(message.author_id) or self.bot_user
-        payload = message.to_payload(author.to_payload())
-        guild = self._guilds.get(message.guild_id) if message.guild_id else None
-        mentions = []
-        for raw in dict.fromkeys(_USER_MENTION.findall(message.content)):
-            user = self._users.get(int(raw))
-            if user is None:
-                continue
-            entry = user.to_payload()
-            if guild is not None and user.id in guild.members:
-                entry["member"] = guild.members[user.id].to_payload(with_user=False)
-            mentions.append(entry)
-        payload["mentions"] = mentions
-        if guild is not None:
-            payload["mention_roles"] = [
-                r
-                for r in dict.fromkeys(_ROLE_MENTION.findall(message.content))
-                if int(r) in guild.roles
-            ]
-            member = guild.members.get(message.author_id)
-            if member is not None:
-                payload["member"] = member.to_payload(with_user=False)
-        it = self._driver.by_id.get(message.interaction_id) if message.interaction_id else None
-        if it is not None:
-            user_payload = self.user(it.user_id).to_payload()
-            metadata: dict[str, Any] = {
-                "id": str(it.id),
-                "type": it.type,
-                "user": user_payload,
-                "authorizing_integration_owners": it.payload.get(
-                    "authorizing_integration_owners", {}
-                ),
-            }
-            if it.message is not None and it.message.id != message.id:
-                metadata["original_response_message_id"] = str(it.message.id)
-            if it.source_message is not None:
-                metadata["interacted_message_id"] = str(it.source_message.id)
-            payload["interaction_metadata"] = metadata
-            payload["interaction"] = {
-                "id": str(it.id),
-                "type": it.type,
-                "name": it.name or "",
-                "user": user_payload,
-            }
-        return payload
-
-    def _apply_role_change(
-        self, guild: Guild, member: Member, role_id: int, added: bool, reason: str | None
-    ) -> None:
-        if added:
-            member.roles.append(role_id)
-        else:
-            member.roles.remove(role_id)
-        self.role_changes.append(RoleChange(guild.id, member.id, role_id, added, reason))
-        log.info(
-            "emulator: bot %s role %s %s member %s",
-            "added" if added else "removed",
-            guild.roles[role_id].name,
-            "to" if added else "from",
-            member.name,
-        )
-
-
-def _id_or_none(value: Any) -> int | None:
-    return None if value is None else int(getattr(value, "id", value))
-
-
-def _attachment_entry(payload: dict[str, Any], index: int) -> dict[str, Any] | None:
-    for entry in payload.get("attachments") or []:
-        try:
-            if int(entry.get("id", -1)) == index:
-                return entry
-        except (TypeError, ValueError):
-            continue
-    return None

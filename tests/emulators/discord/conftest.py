@@ -13,8 +13,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.emulator import DiscordEmulator, FakeClock, Guild, Role, User, point_discord_py_at
-from bot.emulator._state import Channel
+from emulators.discord import DiscordEmulator, FakeClock, Guild, Role, User, point_discord_py_at
+from emulators.discord._state import Channel
 
 DELIVERABLES = ["reel", "review", "story", "repost", "unboxing"]
 

@@ -1,6 +1,6 @@
 """The emulated Discord world: users, guilds, roles, channels and members.
 
-World objects are created through :class:`~bot.emulator.DiscordEmulator` and
+World objects are created through :class:`~emulators.discord.DiscordEmulator` and
 :class:`Guild` methods. When a client is connected, every change made through
 these methods is also dispatched on the gateway (``GUILD_CREATE``,
 ``GUILD_MEMBER_ADD``, ``GUILD_ROLE_CREATE``, ``CHANNEL_CREATE`` ...), exactly

@@ -16,7 +16,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.emulator import DiscordEmulator, FakeClock, Interaction
+from emulators.discord import DiscordEmulator, FakeClock, Interaction
 
 from .conftest import World, start_bot
 

@@ -1,6 +1,6 @@
 """Discord's documented payload limits, enforced with Discord's own error shapes.
 
-Every ``validate_*`` function raises :class:`~bot.emulator._errors.ApiError`
+Every ``validate_*`` function raises :class:`~emulators.discord._errors.ApiError`
 (HTTP 400, code 50035 ``Invalid Form Body`` with a nested ``errors`` tree, or
 code 50006 for an empty message) when the payload would be refused by Discord.
 """
