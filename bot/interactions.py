@@ -27,6 +27,13 @@ def lang(interaction: discord.Interaction) -> str:
     return language_of(interaction.locale)
 
 
+def guild_language(client: discord.Client, guild_id: int) -> str:
+    """The server's language (its community locale), for what everyone in it reads: cards,
+    notes, summaries posted in its channels."""
+    guild = client.get_guild(guild_id)
+    return language_of(guild.preferred_locale if guild else None)
+
+
 def services(interaction: discord.Interaction) -> Services:
     return interaction.client.services  # type: ignore[attr-defined]
 

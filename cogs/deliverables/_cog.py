@@ -15,6 +15,7 @@ from bot.i18n import render
 from bot.interactions import (
     NO_MENTIONS,
     ManagerGroup,
+    guild_language,
     lang,
     reply,
     services,
@@ -24,7 +25,7 @@ from bot.services.deliverables import Metrics, ReminderJob
 from bot.services.notifications import RecipientUnreachable
 from bot.translator import text
 from cogs.deliverables._review import ReviewButton, post_card
-from cogs.deliverables._views import describe, guild_language
+from cogs.deliverables._views import describe
 from cogs.onboarding._cog import PLATFORMS
 
 log = logging.getLogger(__name__)

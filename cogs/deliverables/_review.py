@@ -16,6 +16,7 @@ from bot.interactions import (
     NO_MENTIONS,
     PersistentButton,
     TextModal,
+    guild_language,
     is_manager,
     lang,
     reply,
@@ -23,7 +24,7 @@ from bot.interactions import (
 )
 from bot.notify import send_dm
 from bot.services.deliverables import WrongState
-from cogs.deliverables._views import card_embed, describe, guild_language
+from cogs.deliverables._views import card_embed, describe
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,9 @@ from babel.dates import format_timedelta
 
 from bot.domain.deliverables import Deliverable, Status
 from bot.domain.tiers import BENCHMARK_BP, Tier
-from bot.i18n import language_of, render
+from bot.i18n import render
 
 _BABEL = {"en": "en_GB", "nl": "nl_NL"}
-
-
-def guild_language(client: discord.Client, guild_id: int) -> str:
-    """The server's language, for texts posted in its channels."""
-    guild = client.get_guild(guild_id)
-    return language_of(guild.preferred_locale if guild else None)
 
 
 def relative(moment: datetime, now: datetime, language: str) -> str:

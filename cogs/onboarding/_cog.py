@@ -13,6 +13,7 @@ from bot.domain.creators import CreatorStatus
 from bot.i18n import render
 from bot.interactions import (
     ManagerGroup,
+    guild_language,
     lang,
     reply,
     services,
@@ -200,7 +201,7 @@ class OnboardingCog(commands.Cog):
             locale=lang(interaction),
         )
         if result.answered_question:
-            language = _flows.guild_language(interaction.client, interaction.guild_id)
+            language = guild_language(interaction.client, interaction.guild_id)
             note = render("onboarding.note_answered", language, a=result.application)
             await _flows.update_card(interaction.client, svc, result.application, [note])
             await reply(interaction, render("onboarding.answered", lang(interaction)))

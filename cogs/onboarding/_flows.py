@@ -14,19 +14,14 @@ import discord
 from bot.app import Services
 from bot.domain.applications import Application
 from bot.domain.creators import Creator
-from bot.i18n import language_of, render
+from bot.i18n import render
+from bot.interactions import guild_language
 from bot.notify import add_role, remove_role, send_dm
 from bot.services.notifications import Delivery
 from bot.services.onboarding import Approval, CreatorProfile, Rejection
 from cogs.onboarding._card import card_kwargs
 
 log = logging.getLogger(__name__)
-
-
-def guild_language(client: discord.Client, guild_id: int) -> str:
-    """The language of posts in the server (cards, notes): its preferred locale."""
-    guild = client.get_guild(guild_id)
-    return language_of(guild.preferred_locale if guild else None)
 
 
 def welcome_text(profile: CreatorProfile, public_url: str) -> str:

@@ -11,19 +11,13 @@ from discord.ext import commands
 
 from bot.domain.settings import GuildSettings
 from bot.i18n import language_of, render
-from bot.interactions import NO_MENTIONS, ManagerGroup, lang, reply, services
+from bot.interactions import NO_MENTIONS, ManagerGroup, guild_language, lang, reply, services
 from bot.notify import send_dm
 from bot.services.summaries import CreatorWeek, SummaryData
 from bot.translator import text
 from cogs.summaries._render import chart_file, dm_embed, summary_embed
 
 log = logging.getLogger(__name__)
-
-
-def server_language(client: discord.Client, guild_id: int) -> str:
-    """The server's language (its community locale), for what everyone in it reads."""
-    guild = client.get_guild(guild_id)
-    return language_of(guild.preferred_locale if guild else None)
 
 
 class DiscordPublisher:
@@ -39,7 +33,7 @@ class DiscordPublisher:
         channel_id = settings.announcements_channel_id
         if channel_id is None:
             raise RuntimeError("no announcements channel")
-        language = server_language(self.client, settings.guild_id)
+        language = guild_language(self.client, settings.guild_id)
         chart = await chart_file(summary, language)
         channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
         message = await channel.send(  # type: ignore[union-attr]
@@ -91,7 +85,7 @@ class SummaryGroup(
         assert interaction.guild_id is not None
         summary = await svc.summaries.preview(interaction.guild_id)
         settings = await svc.settings.get(interaction.guild_id)
-        language = server_language(interaction.client, interaction.guild_id)
+        language = guild_language(interaction.client, interaction.guild_id)
         await reply(
             interaction,
             render(
