@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -12,7 +12,8 @@ from bot.errors import CreatorbotError
 from bot.i18n import language_of, render
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.client import CreatorBot
+    from bot.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def guild_language(client: discord.Client, guild_id: int) -> str:
 
 
 def services(interaction: discord.Interaction) -> Services:
-    return interaction.client.services  # type: ignore[attr-defined]
+    return cast("CreatorBot", interaction.client).services
 
 
 async def reply(

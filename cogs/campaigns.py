@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,6 +12,9 @@ from discord.ext import commands
 from bot.i18n import render
 from bot.interactions import ManagerGroup, lang, reply, services
 from bot.translator import text
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 
 class CampaignGroup(
@@ -85,10 +89,10 @@ class CampaignGroup(
 
 
 class CampaignsCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(CampaignsCog(bot))
     bot.tree.add_command(CampaignGroup())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -13,6 +15,9 @@ from bot.i18n import render
 from bot.interactions import ManagerGroup, lang, reply, services
 from bot.services.conversions import ConversionInfo
 from bot.translator import text
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 SOURCES = ("shopify", "woocommerce", "stripe", "postback", "csv", "manual")
 PLAN_KINDS = ("revenue_share", "cpa", "cpl", "tiered", "fixed_fee", "gifted")
@@ -273,11 +278,11 @@ class PlanGroup(
 
 
 class ConversionsCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(ConversionsCog(bot))
     bot.tree.add_command(ConversionGroup())
     bot.tree.add_command(PlanGroup())

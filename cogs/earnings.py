@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -16,23 +17,26 @@ from bot.notify import send_dm
 from bot.services.notifications import Delivery
 from bot.translator import text
 
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
+
 PERIODS = ("week", "month", "all")
 _ONE_SECOND = timedelta(seconds=1)  # counts up to and including the current second
 
 
 class EarningsCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
-        svc = self.bot.services  # type: ignore[attr-defined]
+        svc = self.bot.services
         svc.schedule.add_sweep_task("first-sale messages", self.announce_first_sales)
 
     async def announce_first_sales(self) -> int:
         """DM creators about their first sale (at most once each; the sweep calls this)."""
         if not self.bot.is_ready():
             return 0
-        svc = self.bot.services  # type: ignore[attr-defined]
+        svc = self.bot.services
         sent = 0
         for notice in await svc.conversions.first_sales_to_announce():
             content = render(
@@ -122,5 +126,5 @@ class EarningsCog(commands.Cog):
         await reply(interaction, embed=embed)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(EarningsCog(bot))

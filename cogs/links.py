@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,9 +12,12 @@ from bot.i18n import render
 from bot.interactions import lang, reply, services
 from bot.translator import text
 
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
+
 
 class LinksCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="link", description=text("link.description"))
@@ -54,5 +59,5 @@ class LinksCog(commands.Cog):
         await reply(interaction, render("campaigns.code", lang(interaction), code=code))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(LinksCog(bot))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -18,6 +19,9 @@ from bot.registry import Services
 from bot.services.notifications import Delivery
 from bot.services.payouts import MarkPaid
 from bot.translator import text
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +142,7 @@ async def notify_paid(client: discord.Client, svc: Services, result: MarkPaid) -
 
 
 class PayoutsCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="payout-method", description=text("payout_method.description"))
@@ -177,6 +181,6 @@ class PayoutsCog(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(PayoutsCog(bot))
     bot.tree.add_command(PayoutsGroup())

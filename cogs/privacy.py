@@ -6,7 +6,7 @@ import io
 import logging
 import re
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -19,6 +19,9 @@ from bot.interactions import PersistentButton, lang, reply, services
 from bot.notify import remove_role
 from bot.services.privacy import Erasure, export_bytes
 from bot.translator import text
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +118,7 @@ async def _clean_discord(
 
 
 class PrivacyCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -154,5 +157,5 @@ class PrivacyCog(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(PrivacyCog(bot))

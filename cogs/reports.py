@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
@@ -14,9 +15,12 @@ from bot.interactions import lang, manager_only, reply, services
 from bot.services.reports import PERIODS, report_csv
 from bot.translator import text
 
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
+
 
 class ReportsCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="report", description=text("report.description"))
@@ -63,5 +67,5 @@ class ReportsCog(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(ReportsCog(bot))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 import discord
@@ -16,6 +16,9 @@ from bot.domain.settings import GuildSettings
 from bot.i18n import render
 from bot.interactions import lang, manager_only, reply, services
 from bot.translator import text
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 _TIMEZONES = sorted(available_timezones())
 _CURRENCIES = sorted(c for c in list_currencies() if len(c) == 3)
@@ -45,7 +48,7 @@ def _choices(values: list[str], current: str) -> list[app_commands.Choice[str]]:
 
 
 class SetupCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="setup", description=text("setup.description"))
@@ -147,5 +150,5 @@ class SetupCog(commands.Cog):
         return _choices(_CURRENCIES, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(SetupCog(bot))

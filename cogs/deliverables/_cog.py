@@ -4,6 +4,7 @@ verification card, and the reminder sweep."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -27,6 +28,9 @@ from bot.translator import text
 from cogs.deliverables._review import ReviewButton, post_card
 from cogs.deliverables._views import describe
 from cogs.onboarding._cog import PLATFORMS
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 log = logging.getLogger(__name__)
 
@@ -285,11 +289,11 @@ class ContractGroup(
 
 
 class DeliverablesCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
-        svc = self.bot.services  # type: ignore[attr-defined]
+        svc = self.bot.services
         svc.schedule.add_sweep_task("deliverable reminders", self.send_reminders)
         # Cards posted before a restart keep their buttons: they are routed by custom_id.
         self.bot.add_dynamic_items(ReviewButton)
@@ -382,7 +386,7 @@ class DeliverablesCog(commands.Cog):
         """The sweep: claim what is due, then send; closed DMs are recorded, never fatal."""
         if not self.bot.is_ready():
             return 0
-        svc: Services = self.bot.services  # type: ignore[attr-defined]
+        svc: Services = self.bot.services
         sent = 0
         for job in await svc.deliverables.due_reminders():
             try:
@@ -425,7 +429,7 @@ class DeliverablesCog(commands.Cog):
         return "sent"
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(DeliverablesCog(bot))
     bot.tree.add_command(DeliverableGroup())
     bot.tree.add_command(ContractGroup())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from discord.ext import commands
+from typing import TYPE_CHECKING
 
 from cogs.onboarding._cog import CreatorGroup, OnboardingCog
 
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
-async def setup(bot: commands.Bot) -> None:
+
+async def setup(bot: CreatorBot) -> None:
     await bot.add_cog(OnboardingCog(bot))
     bot.tree.add_command(CreatorGroup())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -23,6 +24,9 @@ from bot.translator import text
 from cogs.onboarding import _flows
 from cogs.onboarding._card import card_embed
 from cogs.onboarding._review import DecisionButton
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,7 @@ class CreatorGroup(
 
 
 class OnboardingCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:

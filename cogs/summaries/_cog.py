@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -16,6 +17,9 @@ from bot.notify import send_dm
 from bot.services.summaries import CreatorWeek, SummaryData
 from bot.translator import text
 from cogs.summaries._render import chart_file, dm_embed, summary_embed
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
 
 log = logging.getLogger(__name__)
 
@@ -121,18 +125,18 @@ class SummaryGroup(
 
 
 class SummariesCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
         self.publisher = DiscordPublisher(bot)
         self._catch_up: asyncio.Task[int] | None = None
 
     async def cog_load(self) -> None:
-        svc = self.bot.services  # type: ignore[attr-defined]
+        svc = self.bot.services
         await svc.summaries.attach(self.publisher)
         svc.schedule.add_sweep_task("weekly summaries", svc.summaries.sweep)
 
     async def cog_unload(self) -> None:
-        self.bot.services.summaries.detach()  # type: ignore[attr-defined]
+        self.bot.services.summaries.detach()
         if self._catch_up is not None:
             self._catch_up.cancel()
 
@@ -141,7 +145,7 @@ class SummariesCog(commands.Cog):
         # On start (and after a reconnect): the latest week missed while the bot was down,
         # and any run a restart cut off. The sweep repeats this every few minutes.
         if self._catch_up is None or self._catch_up.done():
-            svc = self.bot.services  # type: ignore[attr-defined]
+            svc = self.bot.services
             self._catch_up = asyncio.create_task(svc.summaries.sweep(), name="summary catch-up")
             self._catch_up.add_done_callback(_log_failure)
 
