@@ -8,6 +8,8 @@ first release and must not change, or every notice would be sent again.
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -15,16 +17,34 @@ class NoticeKind(StrEnum):
     FIRST_SALE = "first_sale"  # a creator's first attributed sale (a burst counts once)
     PAYOUT = "payout"  # a payout batch with the creator in it was paid
     WELCOME = "welcome"  # an approved creator's link and code
+    REJECTION = "rejection"  # an application was rejected, with the reason
+    INFO_REQUEST = "info"  # a manager asked an applicant a question
+    DELIVERABLE_APPROVED = "dlv-approve"  # a handed-in post was approved
+    DELIVERABLE_REJECTED = "dlv-reject"  # a handed-in post was rejected, with the reason
 
 
 _PREFIX = {
     NoticeKind.FIRST_SALE: "first-sale",
     NoticeKind.PAYOUT: "payout",
     NoticeKind.WELCOME: "welcome",
+    NoticeKind.REJECTION: "rejection",
+    NoticeKind.INFO_REQUEST: "info",
+    NoticeKind.DELIVERABLE_APPROVED: "dlv-approve",
+    NoticeKind.DELIVERABLE_REJECTED: "dlv-reject",
 }
 
 
-def dedupe_key(kind: NoticeKind, *ids: int) -> str:
+@dataclass(frozen=True)
+class Notice:
+    """One message to one member, sent at most once per ``dedupe_key``."""
+
+    kind: NoticeKind
+    guild_id: int
+    user_id: int
+    dedupe_key: str
+
+
+def dedupe_key(kind: NoticeKind, *ids: int | str) -> str:
     """The key a notice of ``kind`` about ``ids`` is claimed under, e.g. ``payout:7:42``."""
     return ":".join([_PREFIX[kind], *(str(i) for i in ids)])
 
@@ -32,3 +52,40 @@ def dedupe_key(kind: NoticeKind, *ids: int) -> str:
 def key_prefix(kind: NoticeKind) -> str:
     """What every key of ``kind`` starts with (for a query over all of them)."""
     return f"{_PREFIX[kind]}:"
+
+
+def welcome(guild_id: int, user_id: int, creator_id: int, application_id: int) -> Notice:
+    """The approved creator's welcome (one per approval of an application)."""
+    key = dedupe_key(NoticeKind.WELCOME, creator_id, application_id)
+    return Notice(NoticeKind.WELCOME, guild_id, user_id, key)
+
+
+def rejection(guild_id: int, user_id: int, application_id: int) -> Notice:
+    return Notice(
+        NoticeKind.REJECTION,
+        guild_id,
+        user_id,
+        dedupe_key(NoticeKind.REJECTION, application_id),
+    )
+
+
+def info_request(guild_id: int, user_id: int, application_id: int, question: str) -> Notice:
+    """A question to an applicant; a different question is a new notice."""
+    digest = hashlib.sha256(question.encode()).hexdigest()[:12]
+    key = dedupe_key(NoticeKind.INFO_REQUEST, application_id, digest)
+    return Notice(NoticeKind.INFO_REQUEST, guild_id, user_id, key)
+
+
+def deliverable_decision(
+    guild_id: int, user_id: int, deliverable_id: int, approved: bool, decided_at: int | None
+) -> Notice:
+    """A decision on a handed-in post; each rejection (a new decision time) is told."""
+    if approved:
+        kind, key = (
+            NoticeKind.DELIVERABLE_APPROVED,
+            dedupe_key(NoticeKind.DELIVERABLE_APPROVED, deliverable_id),
+        )
+    else:
+        kind = NoticeKind.DELIVERABLE_REJECTED
+        key = dedupe_key(kind, deliverable_id, decided_at or 0)
+    return Notice(kind, guild_id, user_id, key)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.clock import Clock, to_epoch
 from bot.db.connection import Database
 from bot.db.notifications_repo import NotificationRepository
+from bot.domain.notices import Notice
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,16 @@ class NotificationService:
                 tx, dedupe_key, outcome.value, to_epoch(self._clock.now()), error
             )
         return outcome
+
+    async def send(self, notice: Notice, send: Sender) -> Delivery:
+        """Deliver a notice once per its dedupe key."""
+        return await self.deliver(
+            guild_id=notice.guild_id,
+            user_id=notice.user_id,
+            kind=notice.kind.value,
+            dedupe_key=notice.dedupe_key,
+            send=send,
+        )
 
     async def undeliverable(self, guild_id: int) -> list[dict]:
         """Recent messages that could not be delivered, for managers."""

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 
 from bot.app import Services
+from bot.domain import notices
 from bot.domain.deliverables import Deliverable, Status
 from bot.i18n import render
 from bot.interactions import (
@@ -24,6 +25,7 @@ from bot.interactions import (
 )
 from bot.notify import send_dm
 from bot.services.deliverables import WrongState
+from bot.services.notifications import Delivery
 from cogs.deliverables._views import card_embed, describe
 
 log = logging.getLogger(__name__)
@@ -88,8 +90,7 @@ class RejectModal(TextModal):
             item.creator_locale,
             **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
         )
-        key = f"dlv-reject:{item.id}:{item.decided_at}"
-        delivered = await _dm(interaction.client, svc, item.guild_id, item.creator_user_id, dm, key)
+        delivered = await _dm(interaction.client, svc, item, False, dm)
         await reply(
             interaction,
             render("deliverables.rejected", lang(interaction), d=item, delivered=delivered),
@@ -97,23 +98,17 @@ class RejectModal(TextModal):
 
 
 async def _dm(
-    client: discord.Client,
-    svc: Services,
-    guild_id: int,
-    user_id: int | None,
-    content: str,
-    key: str,
+    client: discord.Client, svc: Services, item: Deliverable, approved: bool, content: str
 ) -> bool:
-    if user_id is None:
+    if item.creator_user_id is None:
         return False
-    outcome = await svc.notifications.deliver(
-        guild_id=guild_id,
-        user_id=user_id,
-        kind=key.split(":")[0],
-        dedupe_key=key,
-        send=lambda: send_dm(client, user_id, content=content),
+    notice = notices.deliverable_decision(
+        item.guild_id, item.creator_user_id, item.id, approved, item.decided_at
     )
-    return outcome.value == "sent"
+    outcome = await svc.notifications.send(
+        notice, lambda: send_dm(client, notice.user_id, content=content)
+    )
+    return outcome is Delivery.SENT
 
 
 class ReviewButton(
@@ -162,12 +157,5 @@ class ReviewButton(
             **describe(item, item.creator_locale, settings.timezone, svc.clock.now()),
             currency=item.currency,
         )
-        await _dm(
-            interaction.client,
-            svc,
-            item.guild_id,
-            item.creator_user_id,
-            dm,
-            f"dlv-approve:{item.id}",
-        )
+        await _dm(interaction.client, svc, item, True, dm)
         await reply(interaction, render("deliverables.approved", lang(interaction), d=item))

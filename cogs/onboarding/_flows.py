@@ -6,12 +6,12 @@ The decision itself is already committed by the service; each step here may fail
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 import discord
 
 from bot.app import Services
+from bot.domain import notices
 from bot.domain.applications import Application
 from bot.domain.creators import Creator
 from bot.i18n import render
@@ -82,12 +82,9 @@ async def complete_approval(
     profile = CreatorProfile(creator, approval.code, approval.links)
     text = welcome_text(profile, services.config.public_url)
     assert creator.user_id is not None
-    delivery = await services.notifications.deliver(
-        guild_id=creator.guild_id,
-        user_id=creator.user_id,
-        kind="welcome",
-        dedupe_key=f"welcome:{creator.id}:{application.id}",
-        send=lambda: send_dm(client, creator.user_id, content=text),  # type: ignore[arg-type]
+    notice = notices.welcome(creator.guild_id, creator.user_id, creator.id, application.id)
+    delivery = await services.notifications.send(
+        notice, lambda: send_dm(client, notice.user_id, content=text)
     )
     if delivery is Delivery.SENT:
         notes.append(render("onboarding.note_welcome_sent", language))
@@ -115,7 +112,9 @@ async def complete_rejection(
         server=_server_name(client, application.guild_id),
     )
     notes = [render("onboarding.note_rejected", language, a=application)]
-    notes.append(await _dm_note(client, services, application, "rejection", text, language))
+    assert application.user_id is not None
+    notice = notices.rejection(application.guild_id, application.user_id, application.id)
+    notes.append(await _dm_note(client, services, notice, text, language))
     await update_card(client, services, application, notes[1:])
     return notes
 
@@ -132,9 +131,11 @@ async def complete_info_request(
         server=_server_name(client, application.guild_id),
     )
     notes = [render("onboarding.note_info_requested", language, a=application)]
-    digest = hashlib.sha256((application.info_question or "").encode()).hexdigest()[:12]
-    key = f"info:{application.id}:{digest}"
-    notes.append(await _dm_note(client, services, application, key, text, language))
+    assert application.user_id is not None
+    notice = notices.info_request(
+        application.guild_id, application.user_id, application.id, application.info_question or ""
+    )
+    notes.append(await _dm_note(client, services, notice, text, language))
     await update_card(client, services, application, notes[1:])
     return notes
 
@@ -181,18 +182,12 @@ async def _give_role(
 async def _dm_note(
     client: discord.Client,
     services: Services,
-    application: Application,
-    kind: str,
+    notice: notices.Notice,
     text: str,
     language: str,
 ) -> str:
-    assert application.user_id is not None
-    delivery = await services.notifications.deliver(
-        guild_id=application.guild_id,
-        user_id=application.user_id,
-        kind=kind.split(":")[0],
-        dedupe_key=kind if ":" in kind else f"{kind}:{application.id}",
-        send=lambda: send_dm(client, application.user_id, content=text),  # type: ignore[arg-type]
+    delivery = await services.notifications.send(
+        notice, lambda: send_dm(client, notice.user_id, content=text)
     )
     key = "onboarding.note_dm_sent" if delivery is Delivery.SENT else "onboarding.note_dm_closed"
     return render(key, language)
