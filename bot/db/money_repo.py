@@ -17,6 +17,32 @@ _ALIAS_DEPTH = 4
 
 
 @dataclass(frozen=True)
+class BucketTotal:
+    """The sum of a creator's ledger entries in one bucket."""
+
+    bucket: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class CreatorPeriod:
+    """A creator's active orders, leads and net revenue over a period."""
+
+    orders: int
+    leads: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True)
+class StateTotal:
+    """What a creator's commissions in one state come to, and how much of them was reversed."""
+
+    state: CommissionState
+    amount_minor: int
+    reversed_minor: int
+
+
+@dataclass(frozen=True)
 class ConversionRow:
     id: int
     guild_id: int | None
@@ -614,13 +640,15 @@ class MoneyRepository:
         """
         return [_commission(r) for r in await q.fetch_all(query, now, limit)]
 
-    async def balances(self, q: Queries, creator_id: int) -> dict[str, int]:
+    async def balances(self, q: Queries, creator_id: int) -> list[BucketTotal]:
         """The creator's balance per bucket, from the ledger."""
         query = """
             SELECT bucket, SUM(amount_minor) AS total FROM ledger_entries
             WHERE creator_id = ? GROUP BY bucket
         """
-        return {r["bucket"]: int(r["total"]) for r in await q.fetch_all(query, creator_id)}
+        return [
+            BucketTotal(r["bucket"], int(r["total"])) for r in await q.fetch_all(query, creator_id)
+        ]
 
     async def clawed_back(self, q: Queries, creator_id: int) -> int:
         query = """
@@ -637,7 +665,9 @@ class MoneyRepository:
 
     # --- stats ------------------------------------------------------------------------------
 
-    async def creator_period(self, q: Queries, creator_id: int, since: int, until: int) -> dict:
+    async def creator_period(
+        self, q: Queries, creator_id: int, since: int, until: int
+    ) -> CreatorPeriod:
         """Orders, leads and net revenue of a creator in ``[since, until)``."""
         query = """
             SELECT
@@ -650,13 +680,13 @@ class MoneyRepository:
         """
         row = await q.fetch_one(query, creator_id, since, until)
         assert row is not None
-        return dict(row)
+        return CreatorPeriod(int(row["orders"]), int(row["leads"]), int(row["revenue"]))
 
     async def commissions_by_state(
         self, q: Queries, creator_id: int, since: int, until: int
-    ) -> dict[CommissionState, int]:
-        """What a creator earned in a period by commission state; ``reversed`` also holds
-        the reversed parts of commissions in other states."""
+    ) -> list[StateTotal]:
+        """What a creator earned in a period per commission state, net of reversals, and the
+        reversed parts."""
         query = """
             SELECT state, SUM(amount_minor - reversed_minor) AS total,
                    SUM(reversed_minor) AS reversed_total
@@ -664,13 +694,10 @@ class MoneyRepository:
             WHERE creator_id = ? AND created_at >= ? AND created_at < ?
             GROUP BY state
         """
-        totals: dict[CommissionState, int] = {}
-        for r in await q.fetch_all(query, creator_id, since, until):
-            state = CommissionState(r["state"])
-            totals[state] = totals.get(state, 0) + int(r["total"])
-            reversed_ = CommissionState.REVERSED
-            totals[reversed_] = totals.get(reversed_, 0) + int(r["reversed_total"])
-        return totals
+        return [
+            StateTotal(CommissionState(r["state"]), int(r["total"]), int(r["reversed_total"]))
+            for r in await q.fetch_all(query, creator_id, since, until)
+        ]
 
     async def first_sales_to_announce(
         self, q: Queries, before: int, key_prefix: str
