@@ -76,15 +76,17 @@ class ApplicationRepository:
         assessment: Assessment,
         locale: str,
         now: int,
-    ) -> int:
-        """Insert an open application; the unique index refuses a second pending one."""
+    ) -> int | None:
+        """Insert an open application; ``None`` if the member has a pending one (the unique
+        index decides)."""
         query = """
             INSERT INTO applications (
                 guild_id, user_id, platform, handle, followers, niche, engagement_rate_bp,
                 profile_url, email, locale, tier, flags, status, created_at, updated_at
             ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+            ON CONFLICT DO NOTHING
         """
-        new_id = await tx.insert(
+        return await tx.insert(
             query,
             guild_id,
             user_id,
@@ -101,8 +103,6 @@ class ApplicationRepository:
             now,
             now,
         )
-        assert new_id is not None
-        return new_id
 
     async def update_details(
         self,

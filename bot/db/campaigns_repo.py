@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from bot.db.connection import Queries, Transaction
 from bot.domain.creators import Campaign
@@ -10,6 +11,20 @@ from bot.domain.creators import Campaign
 DEFAULT_CAMPAIGN_NAME = "Shop"
 DEFAULT_CAMPAIGN_SLUG = "shop"
 DEFAULT_PLAN_NAME = "Default"
+
+
+@dataclass(frozen=True)
+class CodeExportRow:
+    """A discount code with its creator, as the shop's import wants it."""
+
+    code: str
+    discount_percent: int
+    active: bool
+    guild_id: int
+    created_at: int
+    handle: str | None
+    source_slug: str
+    creator_status: str
 
 
 def _campaign(row: sqlite3.Row) -> Campaign:
@@ -138,7 +153,7 @@ class CampaignCatalog:
         query = "SELECT id FROM creators WHERE guild_id = ? AND status = 'active' ORDER BY id"
         return [r["id"] for r in await q.fetch_all(query, guild_id)]
 
-    async def code_rows(self, q: Queries, guild_id: int | None) -> list[sqlite3.Row]:
+    async def code_rows(self, q: Queries, guild_id: int | None) -> list[CodeExportRow]:
         """Every discount code with its creator, for the shop's import."""
         query = """
             SELECT d.code, d.discount_percent, d.active, d.guild_id, d.created_at,
@@ -147,4 +162,16 @@ class CampaignCatalog:
             WHERE (? IS NULL OR d.guild_id = ?)
             ORDER BY d.guild_id, d.code
         """
-        return await q.fetch_all(query, guild_id, guild_id)
+        return [
+            CodeExportRow(
+                code=r["code"],
+                discount_percent=r["discount_percent"],
+                active=bool(r["active"]),
+                guild_id=r["guild_id"],
+                created_at=r["created_at"],
+                handle=r["handle"],
+                source_slug=r["source_slug"],
+                creator_status=r["status"],
+            )
+            for r in await q.fetch_all(query, guild_id, guild_id)
+        ]

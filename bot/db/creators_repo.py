@@ -10,6 +10,10 @@ from bot.domain.creators import Creator, CreatorStatus, DiscountCode, Link
 from bot.domain.tiers import Tier
 
 
+class SlugTaken(Exception):
+    """Another link already has this slug: draw another."""
+
+
 def _creator(row: sqlite3.Row) -> Creator:
     return Creator(
         id=row["id"],
@@ -163,13 +167,17 @@ class CreatorRepository:
         slug: str,
         now: int,
     ) -> bool:
-        """Add a link unless the creator has one for the campaign; a taken slug raises."""
+        """Add a link unless the creator has one for the campaign (False then); raises
+        :class:`SlugTaken` if another link has the slug."""
         query = """
             INSERT INTO links (guild_id, creator_id, campaign_id, slug, created_at)
             VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (creator_id, campaign_id) DO NOTHING
         """
-        return await tx.execute(query, guild_id, creator_id, campaign_id, slug, now) == 1
+        try:
+            return await tx.execute(query, guild_id, creator_id, campaign_id, slug, now) == 1
+        except sqlite3.IntegrityError as exc:
+            raise SlugTaken(slug) from exc
 
     # --- discount codes ---------------------------------------------------------------
 
@@ -187,13 +195,14 @@ class CreatorRepository:
         code: str,
         discount_percent: int,
         now: int,
-    ) -> None:
-        """Store a code; raises ``sqlite3.IntegrityError`` if it is taken (any case)."""
+    ) -> bool:
+        """Store a code; False if it is taken (in any letter case)."""
         query = """
             INSERT INTO discount_codes (guild_id, creator_id, code, discount_percent, created_at)
             VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (code) DO NOTHING
         """
-        await tx.execute(query, guild_id, creator_id, code, discount_percent, now)
+        return await tx.execute(query, guild_id, creator_id, code, discount_percent, now) == 1
 
     async def set_code_active(self, tx: Transaction, creator_id: int, active: bool) -> None:
         query = "UPDATE discount_codes SET active = ? WHERE creator_id = ?"

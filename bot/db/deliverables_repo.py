@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from bot.clock import from_epoch
 from bot.db.connection import Queries, Transaction
@@ -13,6 +14,50 @@ _SELECT = """
            c.locale AS creator_locale, c.tier AS creator_tier
     FROM deliverables d JOIN creators c ON c.id = d.creator_id
 """
+
+
+# Reported numbers of a post: a value not given keeps the one stored.
+_METRICS = """
+    reach = coalesce(?, reach), likes = coalesce(?, likes), comments = coalesce(?, comments),
+    shares = coalesce(?, shares), metrics_at = coalesce(?, metrics_at)
+"""
+
+
+@dataclass(frozen=True)
+class PostNumbers:
+    """The numbers a creator reports for a post; ``None`` where not given."""
+
+    reach: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    measured_at: int | None = None  # set when any number is given
+
+    def args(self) -> tuple[int | None, ...]:
+        return (self.reach, self.likes, self.comments, self.shares, self.measured_at)
+
+
+@dataclass(frozen=True)
+class ContractTemplate:
+    """A named shape of contract: how many posts of which kind over how many days."""
+
+    id: int
+    guild_id: int
+    name: str
+    platform: str
+    kind: str
+    count: int
+    days: int
+    fee_minor: int
+    created_at: int
+
+
+@dataclass(frozen=True)
+class UndeliveredReminders:
+    """How many reminders of one deliverable could not be delivered (closed DMs)."""
+
+    deliverable_id: int
+    count: int
 
 
 def _deliverable(row: sqlite3.Row) -> Deliverable:
@@ -65,11 +110,42 @@ def _contract(row: sqlite3.Row) -> Contract:
 
 
 class DeliverableRepository:
-    async def insert(self, tx: Transaction, **values: object) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
+    async def insert(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        creator_id: int,
+        contract_id: int | None,
+        platform: str,
+        kind: str,
+        due_at: int,
+        fee_minor: int,
+        currency: str,
+        created_by: int,
+        now: int,
+    ) -> int:
+        """Plan a deliverable; its due time is set ``now``."""
+        query = """
+            INSERT INTO deliverables (guild_id, creator_id, contract_id, platform, kind, due_at,
+                                      due_set_at, fee_minor, currency, created_by, created_at,
+                                      updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
         new_id = await tx.insert(
-            f"INSERT INTO deliverables ({columns}) VALUES ({marks})", *values.values()
+            query,
+            guild_id,
+            creator_id,
+            contract_id,
+            platform,
+            kind,
+            due_at,
+            now,
+            fee_minor,
+            currency,
+            created_by,
+            now,
+            now,
         )
         assert new_id is not None
         return new_id
@@ -118,14 +194,70 @@ class DeliverableRepository:
         )
         return [_deliverable(r) for r in await q.fetch_all(query, until)]
 
-    async def update(
-        self, tx: Transaction, deliverable_id: int, expected: tuple[str, ...], **values: object
+    # Each transition changes the row only from the states it allows; False otherwise.
+
+    async def set_fee(self, tx: Transaction, deliverable_id: int, fee_minor: int, now: int) -> bool:
+        query = """
+            UPDATE deliverables SET fee_minor = ?, updated_at = ?
+            WHERE id = ? AND status IN ('planned', 'rejected', 'submitted')
+        """
+        return await tx.execute(query, fee_minor, now, deliverable_id) == 1
+
+    async def cancel(self, tx: Transaction, deliverable_id: int, now: int) -> bool:
+        query = """
+            UPDATE deliverables SET status = 'cancelled', updated_at = ?
+            WHERE id = ? AND status IN ('planned', 'rejected', 'submitted')
+        """
+        return await tx.execute(query, now, deliverable_id) == 1
+
+    async def submit(
+        self, tx: Transaction, deliverable_id: int, url: str, numbers: PostNumbers, now: int
     ) -> bool:
-        """Change columns if the deliverable is in one of the ``expected`` states."""
-        sets = ", ".join(f"{column} = ?" for column in values)
-        marks = ", ".join("?" * len(expected))
-        query = f"UPDATE deliverables SET {sets} WHERE id = ? AND status IN ({marks})"
-        return await tx.execute(query, *values.values(), deliverable_id, *expected) == 1
+        query = f"""
+            UPDATE deliverables
+            SET status = 'submitted', submission_url = ?, submitted_at = ?, updated_at = ?,
+                {_METRICS}
+            WHERE id = ? AND status IN ('planned', 'rejected', 'submitted')
+        """
+        return await tx.execute(query, url, now, now, *numbers.args(), deliverable_id) == 1
+
+    async def update_numbers(
+        self, tx: Transaction, deliverable_id: int, numbers: PostNumbers, now: int
+    ) -> bool:
+        """New numbers for a post already handed in (submitted or approved)."""
+        query = f"""
+            UPDATE deliverables SET updated_at = ?, {_METRICS}
+            WHERE id = ? AND status IN ('submitted', 'approved')
+        """
+        return await tx.execute(query, now, *numbers.args(), deliverable_id) == 1
+
+    async def approve(self, tx: Transaction, deliverable_id: int, actor_id: int, now: int) -> bool:
+        query = """
+            UPDATE deliverables
+            SET status = 'approved', decided_by = ?, decided_at = ?, updated_at = ?
+            WHERE id = ? AND status = 'submitted'
+        """
+        return await tx.execute(query, actor_id, now, now, deliverable_id) == 1
+
+    async def reject(
+        self, tx: Transaction, deliverable_id: int, reason: str | None, actor_id: int, now: int
+    ) -> bool:
+        query = """
+            UPDATE deliverables
+            SET status = 'rejected', rejection_reason = ?, decided_by = ?, decided_at = ?,
+                updated_at = ?
+            WHERE id = ? AND status = 'submitted'
+        """
+        return await tx.execute(query, reason, actor_id, now, now, deliverable_id) == 1
+
+    async def set_card(
+        self, tx: Transaction, deliverable_id: int, channel_id: int, message_id: int
+    ) -> None:
+        """Remember where the review card is."""
+        query = """
+            UPDATE deliverables SET review_channel_id = ?, review_message_id = ? WHERE id = ?
+        """
+        await tx.execute(query, channel_id, message_id, deliverable_id)
 
     async def bump_due(self, tx: Transaction, deliverable_id: int, due_at: int, now: int) -> bool:
         query = """
@@ -161,7 +293,7 @@ class DeliverableRepository:
         """
         await tx.execute(query, status, now, deliverable_id, version, kind)
 
-    async def undeliverable_counts(self, q: Queries, guild_id: int) -> dict[int, int]:
+    async def undeliverable_counts(self, q: Queries, guild_id: int) -> list[UndeliveredReminders]:
         """Per deliverable, how many reminders could not be delivered (closed DMs)."""
         query = """
             SELECT r.deliverable_id, COUNT(*) AS n FROM reminders r
@@ -169,15 +301,47 @@ class DeliverableRepository:
             WHERE d.guild_id = ? AND r.status = 'undeliverable'
             GROUP BY r.deliverable_id
         """
-        return {r["deliverable_id"]: r["n"] for r in await q.fetch_all(query, guild_id)}
+        return [
+            UndeliveredReminders(r["deliverable_id"], r["n"])
+            for r in await q.fetch_all(query, guild_id)
+        ]
 
     # --- contracts, gifts, templates -----------------------------------------------------
 
-    async def insert_contract(self, tx: Transaction, **values: object) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
+    async def insert_contract(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        creator_id: int,
+        title: str,
+        starts_at: int,
+        ends_at: int,
+        fee_minor: int,
+        total_fee_minor: int,
+        currency: str,
+        plan_id: int | None,
+        created_by: int,
+        now: int,
+    ) -> int:
+        query = """
+            INSERT INTO contracts (guild_id, creator_id, title, starts_at, ends_at, fee_minor,
+                                   total_fee_minor, currency, plan_id, created_by, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
         new_id = await tx.insert(
-            f"INSERT INTO contracts ({columns}) VALUES ({marks})", *values.values()
+            query,
+            guild_id,
+            creator_id,
+            title,
+            starts_at,
+            ends_at,
+            fee_minor,
+            total_fee_minor,
+            currency,
+            plan_id,
+            created_by,
+            now,
         )
         assert new_id is not None
         return new_id
@@ -193,23 +357,65 @@ class DeliverableRepository:
         """
         return [_contract(r) for r in await q.fetch_all(query, guild_id, creator_id, creator_id)]
 
-    async def insert_gift(self, tx: Transaction, **values: object) -> None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        await tx.execute(f"INSERT INTO gifts ({columns}) VALUES ({marks})", *values.values())
+    async def insert_gift(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        creator_id: int,
+        contract_id: int | None,
+        description: str,
+        cost_minor: int,
+        currency: str,
+        created_by: int,
+        now: int,
+    ) -> None:
+        query = """
+            INSERT INTO gifts (guild_id, creator_id, contract_id, description, cost_minor,
+                               currency, created_by, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """
+        await tx.execute(
+            query,
+            guild_id,
+            creator_id,
+            contract_id,
+            description,
+            cost_minor,
+            currency,
+            created_by,
+            now,
+        )
 
-    async def insert_template(self, tx: Transaction, **values: object) -> int | None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        query = f"""
-            INSERT INTO contract_templates ({columns}) VALUES ({marks})
+    async def insert_template(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        name: str,
+        platform: str,
+        kind: str,
+        count: int,
+        days: int,
+        fee_minor: int,
+        now: int,
+    ) -> int | None:
+        """Store a template; ``None`` if the server has one of that name."""
+        query = """
+            INSERT INTO contract_templates (guild_id, name, platform, kind, count, days,
+                                            fee_minor, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (guild_id, name) DO NOTHING
         """
-        return await tx.insert(query, *values.values())
+        return await tx.insert(query, guild_id, name, platform, kind, count, days, fee_minor, now)
 
-    async def template(self, q: Queries, guild_id: int, name: str) -> sqlite3.Row | None:
-        query = "SELECT * FROM contract_templates WHERE guild_id = ? AND name = ? COLLATE NOCASE"
-        return await q.fetch_one(query, guild_id, name.strip())
+    async def template(self, q: Queries, guild_id: int, name: str) -> ContractTemplate | None:
+        query = """
+            SELECT id, guild_id, name, platform, kind, count, days, fee_minor, created_at
+            FROM contract_templates WHERE guild_id = ? AND name = ? COLLATE NOCASE
+        """
+        row = await q.fetch_one(query, guild_id, name.strip())
+        return None if row is None else ContractTemplate(**dict(row))
 
     async def template_names(self, q: Queries, guild_id: int) -> list[str]:
         query = "SELECT name FROM contract_templates WHERE guild_id = ? ORDER BY name"

@@ -17,6 +17,32 @@ _ALIAS_DEPTH = 4
 
 
 @dataclass(frozen=True)
+class BucketTotal:
+    """The sum of a creator's ledger entries in one bucket."""
+
+    bucket: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class CreatorPeriod:
+    """A creator's active orders, leads and net revenue over a period."""
+
+    orders: int
+    leads: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True)
+class StateTotal:
+    """What a creator's commissions in one state come to, and how much of them was reversed."""
+
+    state: CommissionState
+    amount_minor: int
+    reversed_minor: int
+
+
+@dataclass(frozen=True)
 class ConversionRow:
     id: int
     guild_id: int | None
@@ -225,15 +251,63 @@ class MoneyRepository:
 
     # --- conversions ----------------------------------------------------------------------
 
-    async def insert_conversion(self, tx: Transaction, **values: object) -> int | None:
+    async def insert_conversion(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int | None,
+        source: str,
+        order_id: str,
+        kind: str,
+        status: str,
+        currency: str | None,
+        net_minor: int,
+        gross_minor: int | None,
+        creator_id: int | None,
+        link_id: int | None,
+        click_id: int | None,
+        code: str | None,
+        attribution: str,
+        attribution_reason: str | None,
+        visitor_hash: str | None,
+        flags: str,
+        delivery_id: str | None,
+        derivation: str,
+        occurred_at: int,
+        created_at: int,
+    ) -> int | None:
         """Insert a conversion; ``None`` if (source, order_id) exists already."""
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        query = f"""
-            INSERT INTO conversions ({columns}) VALUES ({marks})
+        query = """
+            INSERT INTO conversions (
+                guild_id, source, order_id, kind, status, currency, net_minor, gross_minor,
+                creator_id, link_id, click_id, code, attribution, attribution_reason,
+                visitor_hash, flags, delivery_id, derivation, occurred_at, created_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (source, order_id) DO NOTHING
         """
-        return await tx.insert(query, *values.values())
+        return await tx.insert(
+            query,
+            guild_id,
+            source,
+            order_id,
+            kind,
+            status,
+            currency,
+            net_minor,
+            gross_minor,
+            creator_id,
+            link_id,
+            click_id,
+            code,
+            attribution,
+            attribution_reason,
+            visitor_hash,
+            flags,
+            delivery_id,
+            derivation,
+            occurred_at,
+            created_at,
+        )
 
     async def conversion(self, q: Queries, source: str, order_id: str) -> ConversionRow | None:
         query = "SELECT * FROM conversions WHERE source = ? AND order_id = ?"
@@ -522,11 +596,46 @@ class MoneyRepository:
 
     # --- commissions and the ledger --------------------------------------------------------
 
-    async def insert_commission(self, tx: Transaction, **values: object) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
+    async def insert_commission(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        creator_id: int,
+        conversion_id: int | None,
+        deliverable_id: int | None,
+        plan_id: int | None,
+        kind: str,
+        currency: str,
+        amount_minor: int,
+        state: str,
+        hold_reason: str | None,
+        approve_after: int,
+        created_at: int,
+        updated_at: int,
+    ) -> int:
+        query = """
+            INSERT INTO commissions (
+                guild_id, creator_id, conversion_id, deliverable_id, plan_id, kind,
+                currency, amount_minor, state, hold_reason, approve_after, created_at,
+                updated_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
         new_id = await tx.insert(
-            f"INSERT INTO commissions ({columns}) VALUES ({marks})", *values.values()
+            query,
+            guild_id,
+            creator_id,
+            conversion_id,
+            deliverable_id,
+            plan_id,
+            kind,
+            currency,
+            amount_minor,
+            state,
+            hold_reason,
+            approve_after,
+            created_at,
+            updated_at,
         )
         assert new_id is not None
         return new_id
@@ -614,13 +723,15 @@ class MoneyRepository:
         """
         return [_commission(r) for r in await q.fetch_all(query, now, limit)]
 
-    async def balances(self, q: Queries, creator_id: int) -> dict[str, int]:
+    async def balances(self, q: Queries, creator_id: int) -> list[BucketTotal]:
         """The creator's balance per bucket, from the ledger."""
         query = """
             SELECT bucket, SUM(amount_minor) AS total FROM ledger_entries
             WHERE creator_id = ? GROUP BY bucket
         """
-        return {r["bucket"]: int(r["total"]) for r in await q.fetch_all(query, creator_id)}
+        return [
+            BucketTotal(r["bucket"], int(r["total"])) for r in await q.fetch_all(query, creator_id)
+        ]
 
     async def clawed_back(self, q: Queries, creator_id: int) -> int:
         query = """
@@ -637,7 +748,9 @@ class MoneyRepository:
 
     # --- stats ------------------------------------------------------------------------------
 
-    async def creator_period(self, q: Queries, creator_id: int, since: int, until: int) -> dict:
+    async def creator_period(
+        self, q: Queries, creator_id: int, since: int, until: int
+    ) -> CreatorPeriod:
         """Orders, leads and net revenue of a creator in ``[since, until)``."""
         query = """
             SELECT
@@ -650,13 +763,13 @@ class MoneyRepository:
         """
         row = await q.fetch_one(query, creator_id, since, until)
         assert row is not None
-        return dict(row)
+        return CreatorPeriod(int(row["orders"]), int(row["leads"]), int(row["revenue"]))
 
     async def commissions_by_state(
         self, q: Queries, creator_id: int, since: int, until: int
-    ) -> dict[CommissionState, int]:
-        """What a creator earned in a period by commission state; ``reversed`` also holds
-        the reversed parts of commissions in other states."""
+    ) -> list[StateTotal]:
+        """What a creator earned in a period per commission state, net of reversals, and the
+        reversed parts."""
         query = """
             SELECT state, SUM(amount_minor - reversed_minor) AS total,
                    SUM(reversed_minor) AS reversed_total
@@ -664,13 +777,10 @@ class MoneyRepository:
             WHERE creator_id = ? AND created_at >= ? AND created_at < ?
             GROUP BY state
         """
-        totals: dict[CommissionState, int] = {}
-        for r in await q.fetch_all(query, creator_id, since, until):
-            state = CommissionState(r["state"])
-            totals[state] = totals.get(state, 0) + int(r["total"])
-            reversed_ = CommissionState.REVERSED
-            totals[reversed_] = totals.get(reversed_, 0) + int(r["reversed_total"])
-        return totals
+        return [
+            StateTotal(CommissionState(r["state"]), int(r["total"]), int(r["reversed_total"]))
+            for r in await q.fetch_all(query, creator_id, since, until)
+        ]
 
     async def first_sales_to_announce(
         self, q: Queries, before: int, key_prefix: str
@@ -723,14 +833,29 @@ class MoneyRepository:
         row = await q.fetch_one(query, guild_id, name.strip())
         return None if row is None else _plan(row)
 
-    async def insert_plan(self, tx: Transaction, **values: object) -> int | None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        query = f"""
-            INSERT INTO plans ({columns}) VALUES ({marks})
+    async def insert_plan(
+        self,
+        tx: Transaction,
+        *,
+        guild_id: int,
+        name: str,
+        kind: str,
+        rate_bp: int | None,
+        amount_minor: int | None,
+        tier_basis: str | None,
+        levels: str | None,
+        now: int,
+    ) -> int | None:
+        """Store a plan; ``None`` if the server has one of that name."""
+        query = """
+            INSERT INTO plans (guild_id, name, kind, rate_bp, amount_minor, tier_basis, levels,
+                               created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (guild_id, name) DO NOTHING
         """
-        return await tx.insert(query, *values.values())
+        return await tx.insert(
+            query, guild_id, name, kind, rate_bp, amount_minor, tier_basis, levels, now
+        )
 
     async def set_creator_plan(self, tx: Transaction, creator_id: int, plan_id: int | None) -> None:
         await tx.execute("UPDATE creators SET plan_id = ? WHERE id = ?", plan_id, creator_id)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.db.connection import Queries, Transaction
+
+
+@dataclass(frozen=True)
+class UndeliverableNotice:
+    """A message the recipient's privacy settings refused."""
+
+    user_id: int | None
+    kind: str
+    dedupe_key: str
+    created_at: int
 
 
 class NotificationRepository:
@@ -34,10 +46,15 @@ class NotificationRepository:
         query = "SELECT status FROM notifications WHERE dedupe_key = ?"
         return await q.fetch_val(query, dedupe_key)
 
-    async def undeliverable(self, q: Queries, guild_id: int, limit: int = 50) -> list[dict]:
+    async def undeliverable(
+        self, q: Queries, guild_id: int, limit: int = 50
+    ) -> list[UndeliverableNotice]:
         query = """
             SELECT user_id, kind, dedupe_key, created_at FROM notifications
             WHERE guild_id = ? AND status = 'undeliverable'
             ORDER BY created_at DESC LIMIT ?
         """
-        return [dict(r) for r in await q.fetch_all(query, guild_id, limit)]
+        return [
+            UndeliverableNotice(r["user_id"], r["kind"], r["dedupe_key"], r["created_at"])
+            for r in await q.fetch_all(query, guild_id, limit)
+        ]

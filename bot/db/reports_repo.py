@@ -11,10 +11,91 @@ temporary B-tree sorts them. All ranges are ``since <= t < until`` in epoch seco
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.db.connection import Queries
+from bot.domain.ledger import Balance
+from bot.domain.tiers import Tier
+
+
+@dataclass(frozen=True)
+class ReportCreator:
+    """A creator of the server as the summary and ``/report`` list them."""
+
+    id: int
+    user_id: int | None
+    handle: str | None
+    locale: str
+    tier: Tier
+    status: str
+    public_earnings: bool
+    approved_at: int
+
+
+@dataclass(frozen=True)
+class CreatorClicks:
+    creator_id: int
+    clicks: int
+    unique_clicks: int
+
+
+@dataclass(frozen=True)
+class CreatorOrders:
+    creator_id: int
+    orders: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True)
+class CreatorCommissions:
+    creator_id: int
+    commission_minor: int
+    fee_minor: int
+
+
+@dataclass(frozen=True)
+class CreatorGifts:
+    creator_id: int
+    gift_minor: int
+
+
+@dataclass(frozen=True)
+class CreatorEngagement:
+    creator_id: int
+    reach: int
+    interactions: int
+
+
+@dataclass(frozen=True)
+class CreatorBalance:
+    creator_id: int
+    balance: Balance
+
+
+@dataclass(frozen=True)
+class DayClicks:
+    clicks: int = 0
+    unique_clicks: int = 0
+
+
+@dataclass(frozen=True)
+class DayOrders:
+    orders: int = 0
+    revenue_minor: int = 0
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """A deliverable still owed, with its creator."""
+
+    id: int
+    creator_id: int
+    user_id: int | None
+    handle: str | None
+    platform: str
+    kind: str
+    due_at: int
 
 
 def _day_expression(column: str, days: int) -> str:
@@ -23,18 +104,30 @@ def _day_expression(column: str, days: int) -> str:
 
 
 class ReportRepository:
-    async def creators(self, q: Queries, guild_id: int) -> list[sqlite3.Row]:
+    async def creators(self, q: Queries, guild_id: int) -> list[ReportCreator]:
         """Every creator of the server (any status), oldest first."""
         query = """
             SELECT id, user_id, handle, locale, tier, status, public_earnings, approved_at
             FROM creators WHERE guild_id = ? ORDER BY id
         """
-        return await q.fetch_all(query, guild_id)
+        return [
+            ReportCreator(
+                id=r["id"],
+                user_id=r["user_id"],
+                handle=r["handle"],
+                locale=r["locale"],
+                tier=Tier(r["tier"]),
+                status=r["status"],
+                public_earnings=bool(r["public_earnings"]),
+                approved_at=r["approved_at"],
+            )
+            for r in await q.fetch_all(query, guild_id)
+        ]
 
     async def clicks_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int
-    ) -> dict[int, tuple[int, int]]:
-        """``{creator_id: (clicks, unique clicks)}`` for creators with clicks in the range."""
+    ) -> list[CreatorClicks]:
+        """Clicks and unique clicks of each creator with clicks in the range."""
         query = """
             SELECT creator_id, count(*) AS clicks, sum(is_unique) AS unique_clicks
             FROM clicks
@@ -42,12 +135,12 @@ class ReportRepository:
             GROUP BY creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until)
-        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+        return [CreatorClicks(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def clicks_by_day(
         self, q: Queries, guild_id: int, boundaries: Sequence[int]
-    ) -> list[tuple[int, int]]:
-        """``(clicks, unique clicks)`` per day between consecutive ``boundaries``."""
+    ) -> list[DayClicks]:
+        """Clicks and unique clicks per day between consecutive ``boundaries``."""
         days = len(boundaries) - 1
         query = f"""
             SELECT {_day_expression("clicked_at", days)} AS day,
@@ -57,15 +150,15 @@ class ReportRepository:
             GROUP BY day
         """
         args = [*boundaries[1:-1], guild_id, boundaries[0], boundaries[-1]]
-        result = [(0, 0)] * days
+        result = [DayClicks()] * days
         for row in await q.fetch_all(query, *args):
-            result[row[0]] = (int(row[1]), int(row[2]))
+            result[row[0]] = DayClicks(int(row[1]), int(row[2]))
         return result
 
     async def orders_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int, currency: str
-    ) -> dict[int, tuple[int, int]]:
-        """``{creator_id: (orders, net revenue)}``: active sales in the program currency."""
+    ) -> list[CreatorOrders]:
+        """Orders and net revenue of each creator: active sales in the program currency."""
         query = """
             SELECT creator_id, count(*) AS orders, sum(net_minor - refunded_minor) AS revenue
             FROM conversions
@@ -75,12 +168,12 @@ class ReportRepository:
             GROUP BY creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until, currency)
-        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+        return [CreatorOrders(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def orders_by_day(
         self, q: Queries, guild_id: int, boundaries: Sequence[int], currency: str
-    ) -> list[tuple[int, int]]:
-        """``(orders, net revenue)`` per day between consecutive ``boundaries``."""
+    ) -> list[DayOrders]:
+        """Orders and net revenue per day between consecutive ``boundaries``."""
         days = len(boundaries) - 1
         query = f"""
             SELECT {_day_expression("occurred_at", days)} AS day,
@@ -92,15 +185,15 @@ class ReportRepository:
             GROUP BY day
         """
         args = [*boundaries[1:-1], guild_id, boundaries[0], boundaries[-1], currency]
-        result = [(0, 0)] * days
+        result = [DayOrders()] * days
         for row in await q.fetch_all(query, *args):
-            result[row[0]] = (int(row[1]), int(row[2]))
+            result[row[0]] = DayOrders(int(row[1]), int(row[2]))
         return result
 
     async def commissions_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int
-    ) -> dict[int, tuple[int, int]]:
-        """``{creator_id: (commission, deliverable fees)}`` created in the range, net of
+    ) -> list[CreatorCommissions]:
+        """Commission and deliverable fees of each creator, created in the range, net of
         reversals (a fully reversed commission counts 0)."""
         query = """
             SELECT creator_id,
@@ -111,25 +204,25 @@ class ReportRepository:
             GROUP BY creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until)
-        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+        return [CreatorCommissions(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def gifts_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int, currency: str
-    ) -> dict[int, int]:
-        """``{creator_id: cost of gifted products}`` recorded in the range."""
+    ) -> list[CreatorGifts]:
+        """The cost of the products gifted to each creator, recorded in the range."""
         query = """
             SELECT creator_id, sum(cost_minor) FROM gifts
             WHERE guild_id = ? AND created_at >= ? AND created_at < ? AND currency = ?
             GROUP BY creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until, currency)
-        return {r[0]: int(r[1]) for r in rows}
+        return [CreatorGifts(r[0], int(r[1])) for r in rows]
 
     async def engagement_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int
-    ) -> dict[int, tuple[int, int]]:
-        """``{creator_id: (reach, likes + comments + shares)}`` of the posts handed in during
-        the range that have metrics (a reach above zero)."""
+    ) -> list[CreatorEngagement]:
+        """Reach and likes + comments + shares of each creator's posts handed in during the
+        range that have metrics (a reach above zero)."""
         # A server has thousands of deliverables, not millions: its range of the due index
         # is read whole and filtered on the submission time.
         query = """
@@ -141,10 +234,10 @@ class ReportRepository:
             GROUP BY creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until)
-        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+        return [CreatorEngagement(r[0], int(r[1]), int(r[2])) for r in rows]
 
-    async def balances_by_creator(self, q: Queries, guild_id: int) -> dict[int, dict[str, int]]:
-        """``{creator_id: {bucket: balance}}`` from the ledger, for every creator with entries."""
+    async def balances_by_creator(self, q: Queries, guild_id: int) -> list[CreatorBalance]:
+        """The ledger balance of every creator with entries."""
         query = """
             SELECT c.id, l.bucket, sum(l.amount_minor)
             FROM creators AS c
@@ -152,14 +245,14 @@ class ReportRepository:
             WHERE +c.guild_id = ?
             GROUP BY c.id, l.bucket
         """
-        balances: dict[int, dict[str, int]] = {}
+        buckets: dict[int, dict[str, int]] = {}
         for row in await q.fetch_all(query, guild_id):
-            balances.setdefault(row[0], {})[row[1]] = int(row[2])
-        return balances
+            buckets.setdefault(row[0], {})[row[1]] = int(row[2])
+        return [CreatorBalance(c, Balance.of(sums)) for c, sums in buckets.items()]
 
     async def deliverables_due(
         self, q: Queries, guild_id: int, since: int, until: int, limit: int
-    ) -> tuple[list[sqlite3.Row], int]:
+    ) -> tuple[list[DueRow], int]:
         """Deliverables still owed (planned, or rejected and to be redone) that fall due in
         the range, soonest first (at most ``limit``), and how many there are in all."""
         query = """
@@ -172,4 +265,16 @@ class ReportRepository:
             LIMIT ?
         """
         rows = await q.fetch_all(query, guild_id, since, until, limit)
-        return rows, int(rows[0]["total"]) if rows else 0
+        due = [
+            DueRow(
+                id=r["id"],
+                creator_id=r["creator_id"],
+                user_id=r["user_id"],
+                handle=r["handle"],
+                platform=r["platform"],
+                kind=r["kind"],
+                due_at=r["due_at"],
+            )
+            for r in rows
+        ]
+        return due, int(rows[0]["total"]) if rows else 0

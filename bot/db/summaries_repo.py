@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from bot.db.connection import Queries, Transaction
 
@@ -10,6 +11,48 @@ _COLUMNS = """
     id, guild_id, week_start, kind, period_start, period_end, status, channel_id, message_id,
     dms_sent, dms_undeliverable, dms_failed, error, claimed_by, claimed_at, posted_at
 """
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One row of ``weekly_summaries``: a summary claimed, posted, abandoned or failed."""
+
+    id: int
+    guild_id: int
+    week_start: str  # the week's local Monday, or 'manual:…'
+    kind: str
+    period_start: int
+    period_end: int
+    status: str
+    channel_id: int | None
+    message_id: int | None
+    dms_sent: int
+    dms_undeliverable: int
+    dms_failed: int
+    error: str | None
+    claimed_by: int | None
+    claimed_at: int
+    posted_at: int | None
+
+
+def _summary(row: sqlite3.Row) -> SummaryRow:
+    return SummaryRow(**dict(row))
+
+
+@dataclass(frozen=True)
+class DmCount:
+    """How many DMs of one summary are in one outbox status."""
+
+    status: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MemberCreator:
+    """The creator record of a server member: its id and status."""
+
+    id: int
+    status: str
 
 
 class SummaryRepository:
@@ -70,10 +113,9 @@ class SummaryRepository:
         query = "SELECT 1 FROM weekly_summaries WHERE guild_id = ? AND week_start = ?"
         return await q.fetch_val(query, guild_id, week_start) is not None
 
-    async def get(self, q: Queries, summary_id: int) -> sqlite3.Row | None:
-        return await q.fetch_one(
-            f"SELECT {_COLUMNS} FROM weekly_summaries WHERE id = ?", summary_id
-        )
+    async def get(self, q: Queries, summary_id: int) -> SummaryRow | None:
+        row = await q.fetch_one(f"SELECT {_COLUMNS} FROM weekly_summaries WHERE id = ?", summary_id)
+        return _summary(row) if row else None
 
     async def record_message(
         self, tx: Transaction, summary_id: int, channel_id: int, message_id: int
@@ -108,21 +150,21 @@ class SummaryRepository:
             summary_id,
         )
 
-    async def unfinished(self, q: Queries, claimed_before: int) -> list[sqlite3.Row]:
+    async def unfinished(self, q: Queries, claimed_before: int) -> list[SummaryRow]:
         """Rows still ``claimed`` since before ``claimed_before``: a run that was cut off."""
         query = f"""
             SELECT {_COLUMNS} FROM weekly_summaries
             WHERE status = 'claimed' AND claimed_at < ?
             ORDER BY claimed_at
         """
-        return await q.fetch_all(query, claimed_before)
+        return [_summary(r) for r in await q.fetch_all(query, claimed_before)]
 
-    async def recent(self, q: Queries, guild_id: int, limit: int) -> list[sqlite3.Row]:
+    async def recent(self, q: Queries, guild_id: int, limit: int) -> list[SummaryRow]:
         query = f"""
             SELECT {_COLUMNS} FROM weekly_summaries
             WHERE guild_id = ? ORDER BY claimed_at DESC, id DESC LIMIT ?
         """
-        return await q.fetch_all(query, guild_id, limit)
+        return [_summary(r) for r in await q.fetch_all(query, guild_id, limit)]
 
     async def settings_created_at(self, q: Queries, guild_id: int) -> int | None:
         """When the server first ran ``/setup`` (``None``: never)."""
@@ -131,8 +173,8 @@ class SummaryRepository:
 
     # --- the DMs of one summary (rows of the notification outbox) ---------------------------
 
-    async def dm_outcomes(self, q: Queries, prefix: str) -> dict[str, int]:
-        """``{status: count}`` of the notifications whose dedupe key starts with ``prefix``."""
+    async def dm_outcomes(self, q: Queries, prefix: str) -> list[DmCount]:
+        """DMs per outbox status, of the notifications whose dedupe key starts with ``prefix``."""
         # A key range instead of LIKE, so the unique index on dedupe_key answers it.
         query = """
             SELECT status, count(*) FROM notifications
@@ -140,7 +182,7 @@ class SummaryRepository:
             GROUP BY status
         """
         rows = await q.fetch_all(query, prefix, prefix + "\uffff")
-        return {r[0]: int(r[1]) for r in rows}
+        return [DmCount(r[0], int(r[1])) for r in rows]
 
     async def undeliverable_users(self, q: Queries, prefix: str, limit: int) -> list[int]:
         query = """
@@ -155,9 +197,10 @@ class SummaryRepository:
 
     async def creator_of_member(
         self, q: Queries, guild_id: int, user_id: int
-    ) -> sqlite3.Row | None:
+    ) -> MemberCreator | None:
         query = "SELECT id, status FROM creators WHERE guild_id = ? AND user_id = ?"
-        return await q.fetch_one(query, guild_id, user_id)
+        row = await q.fetch_one(query, guild_id, user_id)
+        return MemberCreator(row["id"], row["status"]) if row else None
 
     async def set_public_earnings(self, tx: Transaction, creator_id: int, public: bool) -> bool:
         """Store the choice; False if it was already so."""

@@ -174,15 +174,8 @@ class CampaignService:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(CODE_EXPORT_HEADER)
         for r in rows:
-            status = "active" if r["active"] and r["status"] == "active" else "inactive"
+            status = "active" if r.active and r.creator_status == "active" else "inactive"
             writer.writerow(
-                (
-                    r["code"],
-                    r["discount_percent"],
-                    status,
-                    r["handle"] or "",
-                    r["source_slug"],
-                    r["guild_id"],
-                )
+                (r.code, r.discount_percent, status, r.handle or "", r.source_slug, r.guild_id)
             )
         return buffer.getvalue(), len(rows)

@@ -570,7 +570,9 @@ class ConversionService:
 
     async def balances(self, guild_id: int, creator_id: int) -> Balance:
         settings = await self._settings.get(guild_id)
-        buckets = await self._money.balances(self._db, creator_id)
+        buckets = {
+            b.bucket: b.amount_minor for b in await self._money.balances(self._db, creator_id)
+        }
         maturity = await self._money.next_maturity(self._db, creator_id)
         return Balance.of(
             buckets,
@@ -587,14 +589,19 @@ class ConversionService:
         start = to_epoch(since) if since else 0
         until = to_epoch(self._clock.now()) + 1
         period = await self._money.creator_period(self._db, creator_id, start, until)
-        commissions = await self._money.commissions_by_state(self._db, creator_id, start, until)
+        # ``reversed`` also holds the reversed parts of commissions in other states.
+        commissions: dict[str, int] = {}
+        for total in await self._money.commissions_by_state(self._db, creator_id, start, until):
+            commissions[total.state] = commissions.get(total.state, 0) + total.amount_minor
+            reversed_ = CommissionState.REVERSED
+            commissions[reversed_] = commissions.get(reversed_, 0) + total.reversed_minor
         return CreatorStats(
             since=since,
             clicks=clicks[0],
             unique_clicks=clicks[1],
-            orders=int(period["orders"]),
-            leads=int(period["leads"]),
-            revenue=int(period["revenue"]),
+            orders=period.orders,
+            leads=period.leads,
+            revenue=period.revenue_minor,
             commissions=commissions,
             currency=settings.currency,
         )

@@ -16,7 +16,7 @@ from bot.clock import Clock, to_epoch
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
-from bot.db.deliverables_repo import DeliverableRepository
+from bot.db.deliverables_repo import DeliverableRepository, PostNumbers
 from bot.db.ledger_repo import LedgerRepository
 from bot.db.money_repo import MoneyRepository
 from bot.domain.applications import Platform
@@ -136,12 +136,10 @@ class DeliverableService:
                 platform=Platform(platform).value,
                 kind=Kind(kind).value,
                 due_at=to_epoch(due_at),
-                due_set_at=to_epoch(now),
                 fee_minor=fee_minor,
                 currency=settings.currency,
                 created_by=actor_id,
-                created_at=to_epoch(now),
-                updated_at=to_epoch(now),
+                now=to_epoch(now),
             )
             await self._record(tx, guild_id, actor_id, "deliverable.add", new_id)
             found = await self._repo.get(tx, new_id)
@@ -168,12 +166,8 @@ class DeliverableService:
                 due_at = parse_due(due, settings.timezone, now)
                 await self._repo.bump_due(tx, deliverable_id, to_epoch(due_at), to_epoch(now))
             if fee is not None:
-                await self._repo.update(
-                    tx,
-                    deliverable_id,
-                    ("planned", "rejected", "submitted"),
-                    fee_minor=parse_money(fee, settings.currency),
-                    updated_at=to_epoch(now),
+                await self._repo.set_fee(
+                    tx, deliverable_id, parse_money(fee, settings.currency), to_epoch(now)
                 )
             await self._record(
                 tx, guild_id, actor_id, "deliverable.edit", deliverable_id, due=due, fee=fee
@@ -186,13 +180,7 @@ class DeliverableService:
         current = await self.get(guild_id, deliverable_id)
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
-            changed = await self._repo.update(
-                tx,
-                deliverable_id,
-                ("planned", "rejected", "submitted"),
-                status="cancelled",
-                updated_at=now,
-            )
+            changed = await self._repo.cancel(tx, deliverable_id, now)
             if not changed:
                 raise WrongState(status=current.status.value)
             await self._record(tx, guild_id, actor_id, "deliverable.cancel", deliverable_id)
@@ -212,7 +200,8 @@ class DeliverableService:
         """Outstanding deliverables (of one member), with closed-DM reminder counts."""
         creator_id = (await self._creator(guild_id, user_id)).id if user_id else None
         items = await self._repo.of_guild(self._db, guild_id, creator_id)
-        return items, await self._repo.undeliverable_counts(self._db, guild_id)
+        counts = await self._repo.undeliverable_counts(self._db, guild_id)
+        return items, {c.deliverable_id: c.count for c in counts}
 
     # --- creators -----------------------------------------------------------------------
 
@@ -246,18 +235,13 @@ class DeliverableService:
             raise NotYours()
         url = check_submission_url(url, current.platform)
         now = to_epoch(self._clock.now())
-        numbers = {
-            k: v
-            for k, v in (
-                ("reach", metrics.reach),
-                ("likes", metrics.likes),
-                ("comments", metrics.comments),
-                ("shares", metrics.shares),
-            )
-            if v is not None
-        }
-        if metrics.given:
-            numbers["metrics_at"] = now
+        numbers = PostNumbers(
+            reach=metrics.reach,
+            likes=metrics.likes,
+            comments=metrics.comments,
+            shares=metrics.shares,
+            measured_at=now if metrics.given else None,
+        )
         async with self._db.transaction() as tx:
             if (
                 current.status in (Status.SUBMITTED, Status.APPROVED)
@@ -265,25 +249,10 @@ class DeliverableService:
             ):
                 if not metrics.given:
                     raise WrongState(status=current.status.value)
-                await self._repo.update(
-                    tx,
-                    deliverable_id,
-                    (Status.SUBMITTED, Status.APPROVED),
-                    updated_at=now,
-                    **numbers,
-                )
+                await self._repo.update_numbers(tx, deliverable_id, numbers, now)
                 needs_review = False
             else:
-                changed = await self._repo.update(
-                    tx,
-                    deliverable_id,
-                    ("planned", "rejected", "submitted"),
-                    status="submitted",
-                    submission_url=url,
-                    submitted_at=now,
-                    updated_at=now,
-                    **numbers,
-                )
+                changed = await self._repo.submit(tx, deliverable_id, url, numbers, now)
                 if not changed:
                     raise WrongState(status=current.status.value)
                 needs_review = True
@@ -293,12 +262,7 @@ class DeliverableService:
 
     async def attach_card(self, deliverable_id: int, channel_id: int, message_id: int) -> None:
         async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE deliverables SET review_channel_id = ?, review_message_id = ? WHERE id = ?",
-                channel_id,
-                message_id,
-                deliverable_id,
-            )
+            await self._repo.set_card(tx, deliverable_id, channel_id, message_id)
 
     async def approve(self, guild_id: int, actor_id: int, deliverable_id: int) -> Deliverable:
         """Accept the post; its fixed fee becomes a commission (pending, then approved)."""
@@ -306,15 +270,7 @@ class DeliverableService:
         current = await self.get(guild_id, deliverable_id)
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
-            changed = await self._repo.update(
-                tx,
-                deliverable_id,
-                (Status.SUBMITTED,),
-                status=Status.APPROVED,
-                decided_by=actor_id,
-                decided_at=now,
-                updated_at=now,
-            )
+            changed = await self._repo.approve(tx, deliverable_id, actor_id, now)
             if not changed:
                 raise WrongState(status=current.status.value, by=current.decided_by)
             if current.fee_minor > 0:
@@ -347,16 +303,7 @@ class DeliverableService:
         current = await self.get(guild_id, deliverable_id)
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
-            changed = await self._repo.update(
-                tx,
-                deliverable_id,
-                ("submitted",),
-                status="rejected",
-                rejection_reason=reason,
-                decided_by=actor_id,
-                decided_at=now,
-                updated_at=now,
-            )
+            changed = await self._repo.reject(tx, deliverable_id, reason, actor_id, now)
             if not changed:
                 raise WrongState(status=current.status.value, by=current.decided_by)
             await self._record(tx, guild_id, actor_id, "deliverable.reject", deliverable_id)
@@ -393,13 +340,13 @@ class DeliverableService:
         if end:
             ends_at = parse_due(end, settings.timezone, now)
         elif shape is not None:
-            ends_at = starts_at + timedelta(days=shape["days"])
+            ends_at = starts_at + timedelta(days=shape.days)
         else:
             raise InvalidDue(reason="format", value="", timezone=settings.timezone)
         if ends_at <= starts_at:
             raise InvalidDue(reason="order", value=end or "", timezone=settings.timezone)
         fee_minor = (
-            parse_money(fee, settings.currency) if fee else (shape["fee_minor"] if shape else 0)
+            parse_money(fee, settings.currency) if fee else (shape.fee_minor if shape else 0)
         )
         total_minor = parse_money(total_fee, settings.currency) if total_fee else 0
         plan_id = None
@@ -424,7 +371,7 @@ class DeliverableService:
                 currency=settings.currency,
                 plan_id=plan_id,
                 created_by=actor_id,
-                created_at=stamp,
+                now=stamp,
             )
             if gift:
                 await self._repo.insert_gift(
@@ -436,28 +383,26 @@ class DeliverableService:
                     cost_minor=parse_money(gift_cost, settings.currency) if gift_cost else 0,
                     currency=settings.currency,
                     created_by=actor_id,
-                    created_at=stamp,
+                    now=stamp,
                 )
             if plan_id is not None:
                 await self._money.set_creator_plan(tx, creator.id, plan_id)
             created: list[int] = []
             if shape is not None:
-                for due_at in spread_due_times(starts_at, shape["days"], shape["count"]):
+                for due_at in spread_due_times(starts_at, shape.days, shape.count):
                     created.append(
                         await self._repo.insert(
                             tx,
                             guild_id=guild_id,
                             creator_id=creator.id,
                             contract_id=contract_id,
-                            platform=shape["platform"],
-                            kind=shape["kind"],
+                            platform=shape.platform,
+                            kind=shape.kind,
                             due_at=to_epoch(due_at),
-                            due_set_at=stamp,
                             fee_minor=fee_minor,
                             currency=settings.currency,
                             created_by=actor_id,
-                            created_at=stamp,
-                            updated_at=stamp,
+                            now=stamp,
                         )
                     )
             await self._audit.record(
@@ -498,7 +443,7 @@ class DeliverableService:
                 count=count,
                 days=days,
                 fee_minor=parse_money(fee, settings.currency) if fee else 0,
-                created_at=now,
+                now=now,
             )
             if created is None:
                 raise CreatorbotError("deliverables.template_exists", name=name[:60])

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 
 from bot.db.connection import Transaction
-from bot.db.creators_repo import CreatorRepository
+from bot.db.creators_repo import CreatorRepository, SlugTaken
 from bot.domain.codes import new_slug
 
 MAX_SLUG_TRIES = 20
@@ -36,6 +35,6 @@ async def ensure_link(
                 slug=new_slug(rng),
                 now=now,
             )
-        except sqlite3.IntegrityError:
+        except SlugTaken:
             continue
     raise RuntimeError("could not find a free link slug")

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from bot.clock import Clock, to_epoch
 from bot.db.connection import Database
-from bot.db.notifications_repo import NotificationRepository
+from bot.db.notifications_repo import NotificationRepository, UndeliverableNotice
 from bot.domain.notices import Notice
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,6 @@ class NotificationService:
             send=send,
         )
 
-    async def undeliverable(self, guild_id: int) -> list[dict]:
+    async def undeliverable(self, guild_id: int) -> list[UndeliverableNotice]:
         """Recent messages that could not be delivered, for managers."""
         return await self._repo.undeliverable(self._db, guild_id)

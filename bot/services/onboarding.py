@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,19 +202,18 @@ class OnboardingService:
                 until = cooldown_ends(rejection.decided_at, settings.reapply_cooldown_days)
                 if now < until:
                     raise ReapplyCooldown(until, settings.timezone)
-            try:
-                new_id = await self._applications.insert(
-                    tx,
-                    guild_id=guild_id,
-                    user_id=user_id,
-                    data=data,
-                    assessment=assessment,
-                    locale=locale,
-                    now=to_epoch(now),
-                )
-            except sqlite3.IntegrityError:
+            new_id = await self._applications.insert(
+                tx,
+                guild_id=guild_id,
+                user_id=user_id,
+                data=data,
+                assessment=assessment,
+                locale=locale,
+                now=to_epoch(now),
+            )
+            if new_id is None:
                 # Another process filed one between our read and this insert.
-                raise AlreadyApplied(since=now, timezone=settings.timezone) from None
+                raise AlreadyApplied(since=now, timezone=settings.timezone)
             await self._record(tx, guild_id, user_id, "application.create", new_id)
             application = await self._applications.get(tx, new_id)
         assert application is not None
@@ -436,16 +434,15 @@ class OnboardingService:
         candidates = code_candidates(handle, discount_percent, self._rng)
         for _ in range(MAX_CODE_TRIES):
             candidate = next(candidates)
-            try:
-                await self._creators.insert_code(
-                    tx,
-                    guild_id=guild_id,
-                    creator_id=creator_id,
-                    code=candidate,
-                    discount_percent=discount_percent,
-                    now=now,
-                )
-            except sqlite3.IntegrityError:
+            stored = await self._creators.insert_code(
+                tx,
+                guild_id=guild_id,
+                creator_id=creator_id,
+                code=candidate,
+                discount_percent=discount_percent,
+                now=now,
+            )
+            if not stored:
                 continue  # taken, in any letter case
             code = await self._creators.code(tx, creator_id)
             assert code is not None

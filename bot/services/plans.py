@@ -58,31 +58,42 @@ class PlanService:
         name = " ".join(name.split())[:60]
         if not name:
             raise InvalidPlan(problem="name", value="")
-        values: dict[str, object] = {
-            "rate_bp": None,
-            "amount_minor": None,
-            "tier_basis": None,
-            "levels": None,
-        }
+        rate_bp: int | None = None
+        amount_minor: int | None = None
+        tier_basis: str | None = None
+        levels_text: str | None = None
         if plan_kind is PlanKind.REVENUE_SHARE:
             if rate is None:
                 raise InvalidPlan(problem="needs_rate", value="")
-            values["rate_bp"] = parse_rate(rate)
+            rate_bp = parse_rate(rate)
         elif plan_kind in (PlanKind.CPA, PlanKind.CPL, PlanKind.FIXED_FEE, PlanKind.GIFTED):
             if amount is None:
                 raise InvalidPlan(problem="needs_amount", value="")
-            values["amount_minor"] = parse_money(amount, settings.currency)
+            amount_minor = parse_money(amount, settings.currency)
         elif plan_kind is PlanKind.TIERED:
             tier_basis = (basis or "revenue").lower()
             if tier_basis not in ("revenue", "sales") or levels is None:
                 raise InvalidPlan(problem="needs_levels", value="")
-            values["tier_basis"] = tier_basis
-            values["levels"] = levels_json(parse_levels(levels, tier_basis, settings.currency))
+            levels_text = levels_json(parse_levels(levels, tier_basis, settings.currency))
+        values = {
+            "rate_bp": rate_bp,
+            "amount_minor": amount_minor,
+            "tier_basis": tier_basis,
+            "levels": levels_text,
+        }
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
             await self._campaigns.ensure_default_plan(tx, guild_id, now)
             plan_id = await self._money.insert_plan(
-                tx, guild_id=guild_id, name=name, kind=plan_kind.value, created_at=now, **values
+                tx,
+                guild_id=guild_id,
+                name=name,
+                kind=plan_kind.value,
+                rate_bp=rate_bp,
+                amount_minor=amount_minor,
+                tier_basis=tier_basis,
+                levels=levels_text,
+                now=now,
             )
             if plan_id is None:
                 raise CreatorbotError("plans.exists", name=name)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -84,35 +85,27 @@ async def performance_by_creator(
     currency: str,
     *,
     costs: bool,
-) -> dict[int, Performance]:
+) -> Mapping[int, Performance]:
     """Each creator's numbers in ``[since, until)``; with ``costs`` also gifts and engagement.
 
     Only creators with something in the range have an entry.
     """
-    clicks = await repo.clicks_by_creator(db, guild_id, since, until)
-    orders = await repo.orders_by_creator(db, guild_id, since, until, currency)
-    commissions = await repo.commissions_by_creator(db, guild_id, since, until)
-    gifts = await repo.gifts_by_creator(db, guild_id, since, until, currency) if costs else {}
-    engagement = await repo.engagement_by_creator(db, guild_id, since, until) if costs else {}
     result: dict[int, Performance] = {}
-    for creator_id in (
-        clicks.keys() | orders.keys() | commissions.keys() | gifts.keys() | (engagement.keys())
-    ):
-        click_count, unique = clicks.get(creator_id, (0, 0))
-        order_count, revenue = orders.get(creator_id, (0, 0))
-        commission, fee = commissions.get(creator_id, (0, 0))
-        reach, interactions = engagement.get(creator_id, (0, 0))
-        result[creator_id] = Performance(
-            clicks=click_count,
-            unique_clicks=unique,
-            orders=order_count,
-            revenue_minor=revenue,
-            commission_minor=commission,
-            fee_minor=fee,
-            gift_minor=gifts.get(creator_id, 0),
-            reach=reach,
-            interactions=interactions,
-        )
+
+    def add(creator_id: int, **numbers: int) -> None:
+        result[creator_id] = replace(result.get(creator_id, Performance()), **numbers)
+
+    for c in await repo.clicks_by_creator(db, guild_id, since, until):
+        add(c.creator_id, clicks=c.clicks, unique_clicks=c.unique_clicks)
+    for o in await repo.orders_by_creator(db, guild_id, since, until, currency):
+        add(o.creator_id, orders=o.orders, revenue_minor=o.revenue_minor)
+    for m in await repo.commissions_by_creator(db, guild_id, since, until):
+        add(m.creator_id, commission_minor=m.commission_minor, fee_minor=m.fee_minor)
+    if costs:
+        for g in await repo.gifts_by_creator(db, guild_id, since, until, currency):
+            add(g.creator_id, gift_minor=g.gift_minor)
+        for e in await repo.engagement_by_creator(db, guild_id, since, until):
+            add(e.creator_id, reach=e.reach, interactions=e.interactions)
     return result
 
 
@@ -144,17 +137,17 @@ class ReportService:
             costs=True,
         )
         creators: list[CreatorReport] = []
-        for row in await self._repo.creators(self._db, guild_id):
-            performance = numbers.get(row["id"])
-            if performance is None and row["status"] != "active":
+        for creator in await self._repo.creators(self._db, guild_id):
+            performance = numbers.get(creator.id)
+            if performance is None and creator.status != "active":
                 continue  # a paused or removed creator with nothing in the period
             creators.append(
                 CreatorReport(
-                    creator_id=row["id"],
-                    user_id=row["user_id"],
-                    handle=row["handle"],
-                    tier=Tier(row["tier"]),
-                    status=row["status"],
+                    creator_id=creator.id,
+                    user_id=creator.user_id,
+                    handle=creator.handle,
+                    tier=creator.tier,
+                    status=creator.status,
                     performance=performance or Performance(),
                 )
             )

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -42,7 +41,7 @@ from bot.clock import Clock, from_epoch, to_epoch
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.db.reports_repo import ReportRepository
-from bot.db.summaries_repo import SummaryRepository
+from bot.db.summaries_repo import SummaryRepository, SummaryRow
 from bot.domain.ledger import Balance
 from bot.domain.performance import Performance
 from bot.domain.settings import GuildSettings, parse_summary_cron
@@ -281,7 +280,10 @@ class SummaryService:
         numbers = await performance_by_creator(
             self._db, self._reports, guild_id, since, until, settings.currency, costs=False
         )
-        balances = await self._reports.balances_by_creator(self._db, guild_id)
+        balances = {
+            b.creator_id: b.balance
+            for b in await self._reports.balances_by_creator(self._db, guild_id)
+        }
         day_clicks = await self._reports.clicks_by_day(self._db, guild_id, bounds)
         day_orders = await self._reports.orders_by_day(
             self._db, guild_id, bounds, settings.currency
@@ -293,51 +295,48 @@ class SummaryService:
         )
         creators = []
         nothing = Performance()
-        for row in await self._reports.creators(self._db, guild_id):
-            creator_numbers = numbers.get(row["id"])
-            active = row["status"] == "active"
+        for creator in await self._reports.creators(self._db, guild_id):
+            creator_numbers = numbers.get(creator.id)
+            active = creator.status == "active"
             if creator_numbers is None:
                 if not active:
                     continue  # a paused or removed creator with nothing this week
                 creator_numbers = nothing
-            buckets = balances.get(row["id"], {})
             creators.append(
                 CreatorWeek(
-                    creator_id=row["id"],
-                    user_id=row["user_id"],
-                    handle=row["handle"],
-                    locale=row["locale"],
-                    tier=Tier(row["tier"]),
+                    creator_id=creator.id,
+                    user_id=creator.user_id,
+                    handle=creator.handle,
+                    locale=creator.locale,
+                    tier=creator.tier,
                     active=active,
-                    public_earnings=bool(row["public_earnings"]),
-                    is_new=since <= row["approved_at"] < until,
+                    public_earnings=creator.public_earnings,
+                    is_new=since <= creator.approved_at < until,
                     numbers=creator_numbers,
-                    balance=Balance.of(buckets),
+                    balance=balances.get(creator.id) or Balance.of({}),
                 )
             )
         earned = Performance.total(numbers.values())
         totals = Performance(
-            clicks=sum(c for c, _ in day_clicks),
-            unique_clicks=sum(u for _, u in day_clicks),
-            orders=sum(o for o, _ in day_orders),
-            revenue_minor=sum(r for _, r in day_orders),
+            clicks=sum(d.clicks for d in day_clicks),
+            unique_clicks=sum(d.unique_clicks for d in day_clicks),
+            orders=sum(d.orders for d in day_orders),
+            revenue_minor=sum(d.revenue_minor for d in day_orders),
             commission_minor=earned.commission_minor,
             fee_minor=earned.fee_minor,
         )
         days = tuple(
-            DayNumbers(day, clicks, unique, orders)
-            for day, (clicks, unique), (orders, _) in zip(
-                period.local_days(), day_clicks, day_orders, strict=True
-            )
+            DayNumbers(day, clicks.clicks, clicks.unique_clicks, orders.orders)
+            for day, clicks, orders in zip(period.local_days(), day_clicks, day_orders, strict=True)
         )
         due = tuple(
             DueDeliverable(
-                creator_id=r["creator_id"],
-                user_id=r["user_id"],
-                handle=r["handle"],
-                platform=r["platform"],
-                kind=r["kind"],
-                due_at=_at(r["due_at"]),
+                creator_id=r.creator_id,
+                user_id=r.user_id,
+                handle=r.handle,
+                platform=r.platform,
+                kind=r.kind,
+                due_at=_at(r.due_at),
             )
             for r in due_rows
         )
@@ -421,32 +420,32 @@ class SummaryService:
         cutoff = to_epoch(self._clock.now() - RESUME_AFTER)
         resumed = 0
         for row in await self._repo.unfinished(self._db, cutoff):
-            if row["id"] in self._running:
+            if row.id in self._running:
                 continue  # a long run of this process, still sending DMs
-            self._running.add(row["id"])
+            self._running.add(row.id)
             try:
                 await self._resume_one(row, publisher)
                 resumed += 1
             except Exception:
-                log.exception("resuming summary %s of guild %s failed", row["id"], row["guild_id"])
+                log.exception("resuming summary %s of guild %s failed", row.id, row.guild_id)
             finally:
-                self._running.discard(row["id"])
+                self._running.discard(row.id)
         return resumed
 
-    async def _resume_one(self, row: sqlite3.Row, publisher: SummaryPublisher) -> None:
-        settings = await self._settings.get(row["guild_id"])
-        period = Period(_at(row["period_start"]).astimezone(ZoneInfo(settings.timezone)))
-        data = await self.compute(row["guild_id"], period, key=row["week_start"], kind=row["kind"])
-        posted = row["message_id"] is not None
+    async def _resume_one(self, row: SummaryRow, publisher: SummaryPublisher) -> None:
+        settings = await self._settings.get(row.guild_id)
+        period = Period(_at(row.period_start).astimezone(ZoneInfo(settings.timezone)))
+        data = await self.compute(row.guild_id, period, key=row.week_start, kind=row.kind)
+        posted = row.message_id is not None
         log.warning(
             "summary %s of guild %s was cut off %s its channel message; %s",
-            row["week_start"],
-            row["guild_id"],
+            row.week_start,
+            row.guild_id,
             "after" if posted else "before recording",
             "sending the missing DMs" if posted else "not posting it again",
         )
         await self._deliver(
-            row["id"], data, publisher, post=False, status="posted" if posted else "abandoned"
+            row.id, data, publisher, post=False, status="posted" if posted else "abandoned"
         )
 
     async def _deliver(
@@ -473,7 +472,10 @@ class SummaryService:
                     async with self._db.transaction() as tx:
                         await self._repo.record_message(tx, summary_id, channel_id, message_id)
             await self._send_dms(settings, data, publisher)
-            counts = await self._repo.dm_outcomes(self._db, data.dedupe_prefix)
+            counts = {
+                c.status: c.count
+                for c in await self._repo.dm_outcomes(self._db, data.dedupe_prefix)
+            }
             async with self._db.transaction() as tx:
                 await self._repo.finish(
                     tx,
@@ -559,7 +561,7 @@ class SummaryService:
         runs = tuple(_run(r) for r in rows)
         undeliverable: list[int] = []
         if rows:
-            prefix = f"summary:{guild_id}:{rows[0]['week_start']}:"
+            prefix = f"summary:{guild_id}:{rows[0].week_start}:"
             undeliverable = await self._repo.undeliverable_users(self._db, prefix, 50)
         return SummaryStatus(runs, tuple(undeliverable))
 
@@ -568,24 +570,24 @@ class SummaryService:
     async def set_public_earnings(self, guild_id: int, user_id: int, public: bool) -> bool:
         """A creator shows (or hides) their earnings in the summary; True if it changed."""
         creator = await self._repo.creator_of_member(self._db, guild_id, user_id)
-        if creator is None or creator["status"] != "active":
-            raise NotACreator(own=True, status=creator["status"] if creator else None)
+        if creator is None or creator.status != "active":
+            raise NotACreator(own=True, status=creator.status if creator else None)
         async with self._db.transaction() as tx:
-            return await self._repo.set_public_earnings(tx, creator["id"], public)
+            return await self._repo.set_public_earnings(tx, creator.id, public)
 
 
-def _run(row: sqlite3.Row) -> SummaryRun:
+def _run(row: SummaryRow) -> SummaryRun:
     return SummaryRun(
-        key=row["week_start"],
-        kind=row["kind"],
-        status=row["status"],
-        period_start=_at(row["period_start"]),
-        period_end=_at(row["period_end"]),
-        claimed_at=_at(row["claimed_at"]),
-        message_id=row["message_id"],
-        dms_sent=row["dms_sent"],
-        dms_undeliverable=row["dms_undeliverable"],
-        dms_failed=row["dms_failed"],
+        key=row.week_start,
+        kind=row.kind,
+        status=row.status,
+        period_start=_at(row.period_start),
+        period_end=_at(row.period_end),
+        claimed_at=_at(row.claimed_at),
+        message_id=row.message_id,
+        dms_sent=row.dms_sent,
+        dms_undeliverable=row.dms_undeliverable,
+        dms_failed=row.dms_failed,
     )
 
 
