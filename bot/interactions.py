@@ -236,12 +236,3 @@ class PersistentButton(
             await self.press(interaction)
         except Exception as error:
             await answer_error(interaction, error, f"button {self.custom_id}")
-
-
-class ManagedView(discord.ui.View):
-    """Base view whose errors go through :func:`answer_error`."""
-
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await answer_error(interaction, error, f"component {getattr(item, 'custom_id', item)}")
