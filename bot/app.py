@@ -36,6 +36,7 @@ from bot.services.deliverables import DeliverableService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
+from bot.services.performance import PerformanceService
 from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
 from bot.services.refund_lines import RefundLines
@@ -141,6 +142,7 @@ async def open_services(
             db, MoneyRepository(), CampaignRepository(), CreatorRepository(), audit, settings, clock
         ),
         tracking=tracking,
+        performance=PerformanceService(settings, tracking, conversions, clock),
         payouts=PayoutService(
             db, PayoutRepository(), CreatorRepository(), audit, settings, clock, ledger
         ),

@@ -20,6 +20,7 @@ from bot.services.deliverables import DeliverableService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
+from bot.services.performance import PerformanceService
 from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
 from bot.services.refund_lines import RefundLines
@@ -48,6 +49,7 @@ class Services:
     plans: PlanService
     deliverables: DeliverableService
     tracking: TrackingService
+    performance: PerformanceService
     payouts: PayoutService
     privacy: PrivacyService
     summaries: SummaryService

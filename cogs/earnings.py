@@ -9,7 +9,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.weeks import period_start
 from bot.errors import NotACreator
 from bot.i18n import render
 from bot.interactions import lang, reply, services
@@ -81,21 +80,15 @@ class EarningsCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = await svc.settings.get(creator.guild_id)
         chosen = period.value if period else "all"
-        now = svc.clock.now()
-        since = period_start(chosen, now, settings.zone) or creator.approved_at
-        clicks = await svc.tracking.counts(creator.id, since, now + _ONE_SECOND)
-        traffic = await svc.tracking.traffic(creator.id, since, now + _ONE_SECOND)
-        stats = await svc.conversions.stats(
-            creator.guild_id, creator.id, period_start(chosen, now, settings.zone), clicks
-        )
+        report = await svc.performance.report(creator, chosen)
         language = lang(interaction)
         embed = discord.Embed(
             title=render("earnings.stats_title", language, period=chosen),
             description=render(
                 "earnings.stats",
                 language,
-                s=stats,
-                traffic=traffic,
+                s=report.stats,
+                traffic=report.traffic,
                 period=chosen,
                 timezone=settings.timezone,
             ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -98,8 +97,7 @@ class CreatorGroup(
         creator = profile.creator
         # Counting a busy creator's clicks can take a moment: "thinking" first (see /stats).
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # Clicks since approval, up to and including the current second.
-        since, until = creator.approved_at, svc.clock.now() + timedelta(seconds=1)
+        report = await svc.performance.report(creator, with_balance=True)
         embed = discord.Embed(
             title=render("onboarding.info_title", language, creator=creator),
             description=render(
@@ -111,14 +109,9 @@ class CreatorGroup(
                     (link.campaign_name, link.url(svc.config.public_url)) for link in profile.links
                 ],
                 timezone=settings.timezone,
-                stats=await svc.conversions.stats(
-                    member.guild.id,
-                    creator.id,
-                    None,
-                    await svc.tracking.counts(creator.id, since, until),
-                ),
-                traffic=await svc.tracking.traffic(creator.id, since, until),
-                balances=await svc.conversions.balances(member.guild.id, creator.id),
+                stats=report.stats,
+                traffic=report.traffic,
+                balances=report.balance,
             ),
             colour=discord.Colour.blurple(),
         )
