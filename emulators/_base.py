@@ -92,6 +92,18 @@ class ServedRequest:
     status: int  # DROPPED when the connection was dropped
 
 
+def fault_applies(
+    pattern: re.Pattern[str], only: str | None, remaining: int, method: str, path: str
+) -> bool:
+    """Whether a fault with ``remaining`` uses left, for requests of method ``only`` (any if
+    ``None`` or ``*``) whose path matches ``pattern``, applies to this request."""
+    if remaining <= 0:
+        return False
+    if only not in (None, "*") and only.upper() != method:
+        return False
+    return pattern.fullmatch(path) is not None
+
+
 @dataclass
 class Fault:
     """What the next ``remaining`` requests matching ``method``/``pattern`` get instead of
@@ -106,11 +118,7 @@ class Fault:
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
-        if self.remaining <= 0:
-            return False
-        if self.method not in (None, "*") and self.method.upper() != method:
-            return False
-        return self.pattern.fullmatch(path) is not None
+        return fault_applies(self.pattern, self.method, self.remaining, method, path)
 
 
 def _injected(status: int) -> web.StreamResponse:

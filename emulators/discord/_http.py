@@ -15,6 +15,8 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from emulators._base import fault_applies
+
 from ._errors import ApiError, form_error
 from ._records import Attachment, RecordedRequest, Violation
 
@@ -63,11 +65,7 @@ class Fault:
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
-        if self.remaining <= 0:
-            return False
-        if self.method not in (None, "*") and self.method.upper() != method:
-            return False
-        return self.pattern.fullmatch(path) is not None
+        return fault_applies(self.pattern, self.method, self.remaining, method, path)
 
 
 @dataclass
