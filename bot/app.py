@@ -25,6 +25,7 @@ from bot.db.notifications_repo import NotificationRepository
 from bot.db.payouts_repo import PayoutRepository
 from bot.db.privacy_repo import PrivacyRepository
 from bot.db.reports_repo import ReportRepository
+from bot.db.roster_repo import RosterRepository
 from bot.db.settings_repo import SettingsRepository
 from bot.db.summaries_repo import SummaryRepository
 from bot.metrics import Metrics
@@ -41,6 +42,7 @@ from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
 from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
+from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
@@ -158,6 +160,9 @@ async def open_services(
         ),
         summaries=summaries,
         reports=ReportService(db, ReportRepository(), settings, clock),
+        roster=RosterService(
+            db, RosterRepository(), CampaignRepository(), CampaignCatalog(), settings, clock
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
 from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
+from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
@@ -54,3 +55,4 @@ class Services:
     privacy: PrivacyService
     summaries: SummaryService
     reports: ReportService
+    roster: RosterService
