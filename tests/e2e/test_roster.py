@@ -86,6 +86,18 @@ async def test_next_button_shows_page_two(world: LocalDiscord) -> None:
     world.emu.assert_no_violations()
 
 
+async def test_next_button_works_after_a_restart(world: LocalDiscord) -> None:
+    """A page shown before a restart still turns: the button carries the filter and page."""
+    first = await _roster(world, sort="joined", period="all")
+    await world.restart_bot()
+    click = await world.emu.click(first, label="Next ▶", user_id=world.cast.manager.id)
+    await click.wait_response()
+    second = world.emu.get_message(first.id)
+    assert "Page 2 of 2" in _footer(second)
+    assert "since the start" in second.embeds[0]["title"]
+    assert "maker01" in _description(second) and "maker12" not in _description(second)
+
+
 async def test_csv_of_the_whole_list_is_attached(world: LocalDiscord) -> None:
     """csv:True attaches every creator, not only the page, without e-mail addresses."""
     message = await _roster(world, csv=True, sort="orders")
