@@ -18,6 +18,7 @@ from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.db.deliverables_repo import DeliverableRepository
+from bot.db.jobs_repo import JobRepository
 from bot.db.ledger_repo import LedgerRepository
 from bot.db.migrate import migrate
 from bot.db.money_repo import MoneyRepository
@@ -34,6 +35,7 @@ from bot.schedule import Schedule
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
+from bot.services.jobs import JobService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
@@ -42,6 +44,7 @@ from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
 from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
+from bot.services.review_queue import ReviewQueueService
 from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
@@ -117,6 +120,8 @@ async def open_services(
         clock,
     )
     settings.on_change(summaries.follow_settings)
+    jobs = JobService(db, JobRepository(), clock)
+    schedule.add_sweep_task("resume bulk jobs", jobs.resume)
     return Services(
         config=config,
         clock=clock,
@@ -162,6 +167,10 @@ async def open_services(
         reports=ReportService(db, ReportRepository(), settings, clock),
         roster=RosterService(
             db, RosterRepository(), CampaignRepository(), CampaignCatalog(), settings, clock
+        ),
+        jobs=jobs,
+        review_queue=ReviewQueueService(
+            db, ApplicationRepository(), onboarding, notifications, jobs
         ),
     )
 

@@ -17,6 +17,7 @@ from bot.schedule import Schedule
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
+from bot.services.jobs import JobService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
@@ -25,6 +26,7 @@ from bot.services.plans import PlanService
 from bot.services.privacy import PrivacyService
 from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
+from bot.services.review_queue import ReviewQueueService
 from bot.services.roster import RosterService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
@@ -56,3 +58,5 @@ class Services:
     summaries: SummaryService
     reports: ReportService
     roster: RosterService
+    jobs: JobService
+    review_queue: ReviewQueueService

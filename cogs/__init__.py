@@ -13,4 +13,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.summaries",
     "cogs.reports",
     "cogs.roster",
+    "cogs.review_queue",
 )

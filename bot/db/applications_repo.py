@@ -57,6 +57,15 @@ class ApplicationRepository:
         row = await q.fetch_one(query, guild_id, user_id)
         return None if row is None else _from_row(row)
 
+    async def pending_in(self, q: Queries, guild_id: int) -> list[Application]:
+        """Every waiting application of a server (the review queue)."""
+        query = f"""
+            SELECT * FROM applications
+            WHERE guild_id = ? AND status IN {_PENDING} AND user_id IS NOT NULL
+            ORDER BY id
+        """
+        return [_from_row(row) for row in await q.fetch_all(query, guild_id)]
+
     async def last_rejection(self, q: Queries, guild_id: int, user_id: int) -> Application | None:
         query = """
             SELECT * FROM applications

@@ -85,6 +85,14 @@ class NotificationService:
             send=send,
         )
 
+    async def status(self, notice: Notice) -> Delivery | None:
+        """What became of a notice: ``None`` if it was never claimed; ``FAILED`` also when
+        it was claimed but the send never finished (a crash in between)."""
+        status = await self._repo.status(self._db, notice.dedupe_key)
+        if status is None:
+            return None
+        return Delivery(status) if status in Delivery.__members__.values() else Delivery.FAILED
+
     async def undeliverable(self, guild_id: int) -> list[UndeliverableNotice]:
         """Recent messages that could not be delivered, for managers."""
         return await self._repo.undeliverable(self._db, guild_id)
