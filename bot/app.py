@@ -19,6 +19,7 @@ from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.db.deliverables_repo import DeliverableRepository
 from bot.db.ledger_repo import LedgerRepository
+from bot.db.levels_repo import LevelRepository
 from bot.db.migrate import migrate
 from bot.db.money_repo import MoneyRepository
 from bot.db.notifications_repo import NotificationRepository
@@ -33,6 +34,7 @@ from bot.schedule import Schedule
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
+from bot.services.levels import LevelService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
@@ -100,9 +102,12 @@ async def open_services(
         settings,
         clock,
         ledger,
+        LevelRepository(),
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
+    levels = LevelService(db, LevelRepository(), audit, settings, clock)
+    schedule.add_sweep_task("levels", levels.sweep)
     notifications = NotificationService(db, NotificationRepository(), clock)
     summaries = SummaryService(
         db,
@@ -158,6 +163,7 @@ async def open_services(
         ),
         summaries=summaries,
         reports=ReportService(db, ReportRepository(), settings, clock),
+        levels=levels,
     )
 
 

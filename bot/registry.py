@@ -17,6 +17,7 @@ from bot.schedule import Schedule
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
+from bot.services.levels import LevelService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
@@ -54,3 +55,4 @@ class Services:
     privacy: PrivacyService
     summaries: SummaryService
     reports: ReportService
+    levels: LevelService
