@@ -12,4 +12,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.privacy",
     "cogs.summaries",
     "cogs.reports",
+    "cogs.levels",
 )
