@@ -20,6 +20,7 @@ from bot.db.creators_repo import CreatorRepository
 from bot.db.deliverables_repo import DeliverableRepository
 from bot.db.jobs_repo import JobRepository
 from bot.db.ledger_repo import LedgerRepository
+from bot.db.levels_repo import LevelRepository
 from bot.db.migrate import migrate
 from bot.db.money_repo import MoneyRepository
 from bot.db.notifications_repo import NotificationRepository
@@ -36,6 +37,7 @@ from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
 from bot.services.jobs import JobService
+from bot.services.levels import LevelService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
@@ -105,9 +107,12 @@ async def open_services(
         settings,
         clock,
         ledger,
+        LevelRepository(),
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
+    levels = LevelService(db, LevelRepository(), audit, settings, clock)
+    schedule.add_sweep_task("levels", levels.sweep)
     notifications = NotificationService(db, NotificationRepository(), clock)
     summaries = SummaryService(
         db,
@@ -172,6 +177,7 @@ async def open_services(
         review_queue=ReviewQueueService(
             db, ApplicationRepository(), onboarding, notifications, jobs
         ),
+        levels=levels,
     )
 
 

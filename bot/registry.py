@@ -18,6 +18,7 @@ from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
 from bot.services.jobs import JobService
+from bot.services.levels import LevelService
 from bot.services.notifications import NotificationService
 from bot.services.onboarding import OnboardingService
 from bot.services.payouts import PayoutService
@@ -60,3 +61,4 @@ class Services:
     roster: RosterService
     jobs: JobService
     review_queue: ReviewQueueService
+    levels: LevelService

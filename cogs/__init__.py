@@ -14,4 +14,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reports",
     "cogs.roster",
     "cogs.review_queue",
+    "cogs.levels",
 )

@@ -21,6 +21,7 @@ class NoticeKind(StrEnum):
     INFO_REQUEST = "info"  # a manager asked an applicant a question
     DELIVERABLE_APPROVED = "dlv-approve"  # a handed-in post was approved
     DELIVERABLE_REJECTED = "dlv-reject"  # a handed-in post was rejected, with the reason
+    LEVEL = "level"  # a creator was promoted to a level
 
 
 _PREFIX = {
@@ -31,6 +32,7 @@ _PREFIX = {
     NoticeKind.INFO_REQUEST: "info",
     NoticeKind.DELIVERABLE_APPROVED: "dlv-approve",
     NoticeKind.DELIVERABLE_REJECTED: "dlv-reject",
+    NoticeKind.LEVEL: "level",
 }
 
 
@@ -89,3 +91,11 @@ def deliverable_decision(
         kind = NoticeKind.DELIVERABLE_REJECTED
         key = dedupe_key(kind, deliverable_id, decided_at or 0)
     return Notice(kind, guild_id, user_id, key)
+
+
+def level_reached(
+    guild_id: int, user_id: int, creator_id: int, level_id: int, epoch: int
+) -> Notice:
+    """A promotion, told once; reaching the same level again later (a new epoch) is told."""
+    key = dedupe_key(NoticeKind.LEVEL, creator_id, level_id, epoch)
+    return Notice(NoticeKind.LEVEL, guild_id, user_id, key)

@@ -1,6 +1,6 @@
 -- Revision: 0015
 -- Revises: 0014
--- Creation Date: 2026-12-08
+-- Creation Date: 2026-12-04
 -- Reason: bulk work (approving a filtered review queue) must survive a restart half-way and
 -- never do one subject twice. A job is one row; its subjects are items claimed one by one
 -- under a unique key, each with its outcome.

@@ -22,6 +22,7 @@ from bot.db.campaigns_repo import CampaignRepository
 from bot.db.connection import Database, Transaction
 from bot.db.creators_repo import CreatorRepository
 from bot.db.ledger_repo import LedgerRepository
+from bot.db.levels_repo import LevelRepository
 from bot.db.money_repo import (
     AdjustmentRow,
     CommissionRow,
@@ -134,10 +135,12 @@ class ConversionService:
         settings: SettingsService,
         clock: Clock,
         ledger: LedgerRepository,
+        levels: LevelRepository | None = None,
     ) -> None:
         self._db = db
         self._money = money
         self._ledger = ledger
+        self._levels = levels
         self._creators = creators
         self._campaigns = campaigns
         self._audit = audit
@@ -256,7 +259,9 @@ class ConversionService:
         assert attribution.creator_id is not None
         creator = await self._creators.get(tx, attribution.creator_id)
         assert creator is not None
-        plan = await self._plan_for(tx, settings.guild_id, creator.plan_id, attribution.link_id)
+        plan = await self._plan_for(
+            tx, settings.guild_id, creator.id, creator.plan_id, attribution.link_id
+        )
         occurred = to_epoch(event.occurred_at)
         month = period_start("month", event.occurred_at, settings.zone)
         assert month is not None
@@ -295,11 +300,24 @@ class ConversionService:
         )
 
     async def _plan_for(
-        self, tx: Transaction, guild_id: int, creator_plan: int | None, link_id: int | None
+        self,
+        tx: Transaction,
+        guild_id: int,
+        creator_id: int,
+        creator_plan: int | None,
+        link_id: int | None,
     ) -> Plan:
-        """Creator override, else the campaign's plan, else the server's default plan."""
+        """The plan a sale is priced on, the first of:
+
+        1. the creator's own plan (``/plan assign``: a manager's explicit override wins);
+        2. the creator's level (its rate, program-wide, from the promotion on);
+        3. the campaign's plan of the link;
+        4. the server's default plan.
+        """
+        level = await self._levels.level_of(tx, creator_id) if self._levels else None
         for plan_id in (
             creator_plan,
+            level.plan_id if level else None,
             await self._money.campaign_plan_of_link(tx, link_id) if link_id else None,
         ):
             if plan_id is not None:
