@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.db.adjustments_repo import AdjustmentRepository
 from bot.db.applications_repo import ApplicationRepository
 from bot.db.audit_repo import AuditRepository
 from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
@@ -108,6 +109,7 @@ async def open_services(
         clock,
         ledger,
         LevelRepository(),
+        AdjustmentRepository(),
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
@@ -139,7 +141,7 @@ async def open_services(
         onboarding=onboarding,
         campaigns=campaigns,
         conversions=conversions,
-        refund_lines=RefundLines(db, MoneyRepository(), _woocommerce_api(config, clock)),
+        refund_lines=RefundLines(db, AdjustmentRepository(), _woocommerce_api(config, clock)),
         deliverables=DeliverableService(
             db,
             DeliverableRepository(),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock, from_epoch, to_epoch
+from bot.db.adjustments_repo import AdjustmentRepository, AdjustmentRow
 from bot.db.audit_repo import AuditRepository
 from bot.db.campaigns_repo import CampaignRepository
 from bot.db.connection import Database, Transaction
@@ -24,7 +25,6 @@ from bot.db.creators_repo import CreatorRepository
 from bot.db.ledger_repo import LedgerRepository
 from bot.db.levels_repo import LevelRepository
 from bot.db.money_repo import (
-    AdjustmentRow,
     CommissionRow,
     ConversionRow,
     EarnedRow,
@@ -136,8 +136,10 @@ class ConversionService:
         clock: Clock,
         ledger: LedgerRepository,
         levels: LevelRepository | None = None,
+        adjustments: AdjustmentRepository | None = None,
     ) -> None:
         self._db = db
+        self._adjustments = adjustments or AdjustmentRepository()
         self._money = money
         self._ledger = ledger
         self._levels = levels
@@ -147,7 +149,7 @@ class ConversionService:
         self._settings = settings
         self._clock = clock
         self._default_plans: dict[int, int] = {}
-        self.refunds = RefundService(db, money, ledger, audit, clock)
+        self.refunds = RefundService(db, money, self._adjustments, ledger, audit, clock)
 
     # --- ingest ---------------------------------------------------------------------------
 
@@ -235,9 +237,11 @@ class ConversionService:
             source = event.source.value
             for ref in event.refs:
                 if ref != event.order_id:
-                    await self._money.add_alias(tx, source, ref, event.order_id, now, resolved=True)
-            names = await self._money.names_of(tx, source, event.order_id)
-            await self._money.resolve_aliases(tx, source, names)
+                    await self._adjustments.add_alias(
+                        tx, source, ref, event.order_id, now, resolved=True
+                    )
+            names = await self._adjustments.names_of(tx, source, event.order_id)
+            await self._adjustments.resolve_aliases(tx, source, names)
             for name in names:
                 await self.refunds.apply_parked(tx, source, name, event.order_id, now)
         log.info(
@@ -367,11 +371,11 @@ class ConversionService:
         source = event.source.value
         added = False
         async with self._db.transaction() as tx:
-            await self._money.forget_stale_aliases(tx, now - PARKED_DAYS * 86_400)
-            conversion = await self._money.conversion_named(tx, source, [event.order_id])
+            await self._adjustments.forget_stale_aliases(tx, now - PARKED_DAYS * 86_400)
+            conversion = await self._adjustments.conversion_named(tx, source, [event.order_id])
             target = conversion.order_id if conversion is not None else event.order_id
             for ref in event.refs:
-                if ref != target and await self._money.add_alias(
+                if ref != target and await self._adjustments.add_alias(
                     tx, source, ref, target, now, resolved=conversion is not None
                 ):
                     added = True
@@ -466,7 +470,7 @@ class ConversionService:
         matches = await self._money.conversions_by_order(self._db, guild_id, order_id)
         if not matches:
             # Also by another id of the order, e.g. a Stripe payment of a subscription.
-            matches = await self._money.conversions_by_alias(self._db, guild_id, order_id)
+            matches = await self._adjustments.conversions_by_alias(self._db, guild_id, order_id)
         if source:
             matches = [m for m in matches if m.source == source]
         if not matches:
@@ -510,7 +514,7 @@ class ConversionService:
         return ConversionInfo(
             conversion=conversion,
             commission=commission,
-            adjustments=await self._money.adjustments(self._db, conversion.id),
+            adjustments=await self._adjustments.adjustments(self._db, conversion.id),
             creator_user_id=creator.user_id if creator else None,
             plan_name=plan.name if plan else None,
         )

@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from bot.db.adjustments_repo import AdjustmentRepository
 from bot.db.connection import Database
-from bot.db.money_repo import MoneyRepository
 from bot.domain.derivation import Note
 from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.domain.shop_payloads import MalformedPayload, woocommerce_refund_net
@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 
 
 class RefundLines:
-    def __init__(self, db: Database, money: MoneyRepository, woocommerce: WooCommerceAPI | None):
+    def __init__(
+        self, db: Database, adjustments: AdjustmentRepository, woocommerce: WooCommerceAPI | None
+    ):
         self._db = db
-        self._money = money
+        self._adjustments = adjustments
         self._woocommerce = woocommerce
 
     async def exact(self, events: list[OrderEvent]) -> list[OrderEvent]:
@@ -50,7 +52,7 @@ class RefundLines:
         ):
             return event
         source = event.source.value
-        if await self._money.refund_known(self._db, source, event.order_id, event.refund_id):
+        if await self._adjustments.refund_known(self._db, source, event.order_id, event.refund_id):
             return event  # a repeat of the order: recorded already, nothing to read again
         assert self._woocommerce is not None
         try:

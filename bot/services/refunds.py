@@ -14,16 +14,11 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock, to_epoch
+from bot.db.adjustments_repo import AdjustmentRepository, AdjustmentRow, ParkedRow
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database, Transaction
 from bot.db.ledger_repo import LedgerRepository
-from bot.db.money_repo import (
-    AdjustmentRow,
-    CommissionRow,
-    ConversionRow,
-    MoneyRepository,
-    ParkedRow,
-)
+from bot.db.money_repo import CommissionRow, ConversionRow, MoneyRepository
 from bot.domain.commission import reversal_due, share
 from bot.domain.derivation import Derivation, Label, Note, add, given
 from bot.domain.ledger import Bucket, CommissionState, EntryKind, bucket_of, transfer
@@ -101,12 +96,14 @@ class RefundService:
         self,
         db: Database,
         money: MoneyRepository,
+        adjustments: AdjustmentRepository,
         ledger: LedgerRepository,
         audit: AuditRepository,
         clock: Clock,
     ) -> None:
         self._db = db
         self._money = money
+        self._adjustments = adjustments
         self._ledger = ledger
         self._audit = audit
         self._clock = clock
@@ -117,17 +114,17 @@ class RefundService:
         refund = Refund.of(event)
         source = event.source.value
         async with self._db.transaction() as tx:
-            conversion = await self._money.conversion_named(
+            conversion = await self._adjustments.conversion_named(
                 tx, source, [event.order_id, *event.refs]
             )
             if conversion is None:
                 # Webhooks are not ordered: keep it for the sale, applied when that arrives
                 # (under this order id, or one of the ids the refund names it by too).
-                await self._money.forget_parked_before(tx, now - PARKED_DAYS * 86_400)
+                await self._adjustments.forget_parked_before(tx, now - PARKED_DAYS * 86_400)
                 for ref in event.refs:
                     if ref != event.order_id:
-                        await self._money.add_alias(tx, source, event.order_id, ref, now)
-                parked = await self._money.park_adjustment(
+                        await self._adjustments.add_alias(tx, source, event.order_id, ref, now)
+                parked = await self._adjustments.park_adjustment(
                     tx,
                     source=source,
                     order_id=event.order_id,
@@ -150,7 +147,7 @@ class RefundService:
     ) -> None:
         """Apply to the conversion of ``order_id`` the refunds and cancellations kept under
         ``parked_as`` (its own id or an alias) because they arrived before its sale."""
-        for row in await self._money.take_parked(tx, source, parked_as):
+        for row in await self._adjustments.take_parked(tx, source, parked_as):
             conversion = await self._money.conversion(tx, source, order_id)
             assert conversion is not None
             await self.apply(tx, conversion, Refund.parked(row), None, now)
@@ -167,7 +164,7 @@ class RefundService:
         commission; False if this refund key was applied before."""
         outstanding = conversion.net_minor - conversion.refunded_minor
         taken = _taken(conversion, refund, outstanding)
-        recorded = await self._money.add_adjustment(
+        recorded = await self._adjustments.add_adjustment(
             tx,
             conversion_id=conversion.id,
             refund_key=refund.key,
@@ -215,7 +212,7 @@ class RefundService:
         async with self._db.transaction() as tx:
             current = await self._money.conversion_by_id(tx, conversion.id)
             assert current is not None
-            rows = await self._money.adjustments(tx, current.id)
+            rows = await self._adjustments.adjustments(tx, current.id)
             target = _pick(rows, refund_key)
             before = target.amount_minor if target else 0
             limit = current.net_minor - current.refunded_minor + before
@@ -224,7 +221,7 @@ class RefundService:
             derivation = given(amount)
             if target is None:
                 key = f"manual:{len(rows) + 1}"
-                await self._money.add_adjustment(
+                await self._adjustments.add_adjustment(
                     tx,
                     conversion_id=current.id,
                     refund_key=key,
@@ -237,7 +234,7 @@ class RefundService:
                 )
             else:
                 key = target.refund_key
-                await self._money.correct_adjustment(
+                await self._adjustments.correct_adjustment(
                     tx, target.id, amount=amount, derivation=derivation, actor_id=actor_id
                 )
             await self._money.add_refunded(tx, current.id, amount - before, False)
@@ -253,7 +250,7 @@ class RefundService:
                     detail={"refund": key, "before": before, "amount": amount},
                     now=now,
                 )
-            rows = await self._money.adjustments(tx, current.id)
+            rows = await self._adjustments.adjustments(tx, current.id)
         return next(r for r in rows if r.refund_key == key)
 
     async def _settle(
