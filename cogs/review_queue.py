@@ -1,4 +1,5 @@
-"""``/applications``: the review queue, ten per page, and "Approve all matching" as a job."""
+"""``/applications``: the review queue, ten per page, and "Approve all matching" and
+"Reject all matching" as jobs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,15 @@ from bot.domain.review_queue import MAX_NICHE_FILTER, QueueFilter, QueuePage
 from bot.domain.tiers import Tier
 from bot.errors import CreatorbotError
 from bot.i18n import render
-from bot.interactions import PersistentButton, is_manager, lang, manager_only, services
+from bot.interactions import (
+    PersistentButton,
+    TextModal,
+    is_manager,
+    lang,
+    manager_only,
+    services,
+)
+from bot.services.onboarding import clean_reason
 from bot.services.review_queue import DM_CLOSED, DM_SENT, outcome_of
 from bot.translator import text
 from cogs.onboarding import _flows
@@ -33,12 +42,25 @@ _STYLES = {
     "next": discord.ButtonStyle.secondary,
     "all": discord.ButtonStyle.success,
     "go": discord.ButtonStyle.success,
+    "rej": discord.ButtonStyle.danger,
+    "rgo": discord.ButtonStyle.danger,
     "back": discord.ButtonStyle.secondary,
 }
+# The reason typed for "Reject all matching", by the id of the message that asks to confirm
+# it. A reason is longer than a custom_id may be; a restart forgets it and the manager is told
+# to start again (nothing was rejected yet).
+_REJECT_REASONS: dict[int, str] = {}
+_MAX_REASONS_KEPT = 1000
 
 
 class FilterTooLong(CreatorbotError):
     key = "queue.filter_too_long"
+
+
+class RejectReasonLost(CreatorbotError):
+    """The confirmation of a bulk rejection outlived its reason (a restart in between)."""
+
+    key = "queue.reject_expired"
 
 
 def encode_filter(chosen: QueueFilter) -> str:
@@ -68,9 +90,9 @@ def decode_filter(encoded: str) -> QueueFilter:
 
 class QueueButton(
     PersistentButton,
-    template=r"cb:aq:(?P<action>prev|next|all|go|back):(?P<page>[0-9]{1,5}):(?P<filter>.*)",
+    template=r"cb:aq:(?P<action>prev|next|all|go|rej|rgo|back):(?P<page>[0-9]{1,5}):(?P<filter>.*)",
 ):
-    """Paging, "Approve all matching", its confirmation and the way back, on the queue.
+    """Paging, "Approve/Reject all matching", their confirmations and the way back.
 
     The page and the filter are in the custom_id, so the buttons work after a restart.
     """
@@ -116,8 +138,14 @@ class QueueButton(
         if self.action == "go":
             await _approve_all(interaction, self.chosen)
             return
+        if self.action == "rgo":
+            await _reject_all(interaction, self.chosen)
+            return
         page = self.page + {"prev": -1, "next": 1}.get(self.action, 0)
         shown = await svc.review_queue.page(interaction.guild_id, self.chosen, page)
+        if self.action == "rej":
+            await interaction.response.send_modal(RejectAllModal(shown.page, self.chosen, language))
+            return
         if self.action == "all":
             await interaction.response.edit_message(
                 content=render("queue.confirm", language, n=shown.total),
@@ -139,6 +167,7 @@ def _page_view(shown: QueuePage, chosen: QueueFilter, language: str) -> discord.
     last = shown.page >= shown.pages - 1
     view.add_item(QueueButton("next", shown.page, chosen, language, disabled=last))
     view.add_item(QueueButton("all", shown.page, chosen, language, count=shown.total))
+    view.add_item(QueueButton("rej", shown.page, chosen, language, count=shown.total))
     return view
 
 
@@ -149,13 +178,54 @@ def _confirm_view(shown: QueuePage, chosen: QueueFilter, language: str) -> disco
     return view
 
 
+def _reject_confirm_view(shown: QueuePage, chosen: QueueFilter, language: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(QueueButton("rgo", shown.page, chosen, language, count=shown.total))
+    view.add_item(QueueButton("back", shown.page, chosen, language))
+    return view
+
+
+class RejectAllModal(TextModal):
+    """Asks the one reason every applicant of a bulk rejection reads, then for confirmation."""
+
+    def __init__(self, page: int, chosen: QueueFilter, language: str) -> None:
+        super().__init__(
+            title=render("queue.reject_modal_title", language),
+            label=render("onboarding.reject_modal_label", language),
+            custom_id="cb:aq-modal:reject",
+        )
+        self.page = page
+        self.chosen = chosen
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        # No defer: the answer replaces the list with the confirmation, within three seconds.
+        await self.on_text(interaction, self.text.value)
+
+    async def on_text(self, interaction: discord.Interaction, text: str) -> None:
+        svc = services(interaction)
+        language = lang(interaction)
+        assert interaction.guild_id is not None and interaction.message is not None
+        reason = clean_reason(text)
+        shown = await svc.review_queue.page(interaction.guild_id, self.chosen, self.page)
+        if len(_REJECT_REASONS) >= _MAX_REASONS_KEPT:
+            _REJECT_REASONS.pop(next(iter(_REJECT_REASONS)))
+        _REJECT_REASONS[interaction.message.id] = reason
+        await interaction.response.edit_message(
+            content=render("queue.reject_confirm", language, n=shown.total, reason=reason),
+            view=_reject_confirm_view(shown, self.chosen, language),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
 def _job_text(job: Job, language: str) -> str:
-    key = "queue.done" if job.finished else "queue.progress"
+    rejecting = job.kind is JobKind.REJECT_APPLICATIONS
+    key = ("queue.reject_" if rejecting else "queue.") + ("done" if job.finished else "progress")
     return render(
         key,
         language,
         job=job,
         approved=job.count(ItemState.DONE),
+        decided=job.count(ItemState.DONE),
         sent=job.count(DM_SENT),
         closed=job.count(DM_CLOSED),
         skipped=job.count(ItemState.SKIPPED),
@@ -178,6 +248,27 @@ async def _approve_all(interaction: discord.Interaction, chosen: QueueFilter) ->
     svc.jobs.start(job, progress)
 
 
+async def _reject_all(interaction: discord.Interaction, chosen: QueueFilter) -> None:
+    """As :func:`_approve_all`, with the reason the manager typed in the modal."""
+    svc = services(interaction)
+    language = lang(interaction)
+    assert interaction.guild_id is not None and interaction.message is not None
+    reason = _REJECT_REASONS.get(interaction.message.id)
+    if reason is None:
+        raise RejectReasonLost()
+    job = await svc.review_queue.start_rejection(
+        interaction.guild_id, interaction.user.id, chosen, reason
+    )
+    _REJECT_REASONS.pop(interaction.message.id, None)
+    await interaction.response.edit_message(content=_job_text(job, language), view=None)
+
+    async def progress(current: Job) -> None:
+        if not interaction.is_expired():
+            await interaction.edit_original_response(content=_job_text(current, language))
+
+    svc.jobs.start(job, progress)
+
+
 class ReviewQueueCog(commands.Cog):
     def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
@@ -185,10 +276,12 @@ class ReviewQueueCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(QueueButton)
         self.bot.services.jobs.register(JobKind.APPROVE_APPLICATIONS, self.approve_item)
+        self.bot.services.jobs.register(JobKind.REJECT_APPLICATIONS, self.reject_item)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(QueueButton)
         await self.bot.services.jobs.unregister(JobKind.APPROVE_APPLICATIONS)
+        await self.bot.services.jobs.unregister(JobKind.REJECT_APPLICATIONS)
 
     async def approve_item(self, job: Job, item: JobItem) -> ItemResult:
         """One application of a bulk approval: approve, then role, welcome DM and card."""
@@ -202,6 +295,19 @@ class ReviewQueueCog(commands.Cog):
             return ItemResult(ItemState.DONE, outcome_of(step.welcome))
         await _flows.complete_approval(self.bot, svc, step.approval)
         return ItemResult(ItemState.DONE, await svc.review_queue.welcome_outcome(step.approval))
+
+    async def reject_item(self, job: Job, item: JobItem) -> ItemResult:
+        """One application of a bulk rejection: reject, then the rejection DM and the card."""
+        svc = self.bot.services
+        step = await svc.review_queue.rejection_step(job, item)
+        if step.skipped is not None:
+            return ItemResult(ItemState.SKIPPED, step.skipped)
+        assert step.rejection is not None
+        if step.dm is not None:
+            # Attempted before a restart: the DM is never repeated.
+            return ItemResult(ItemState.DONE, outcome_of(step.dm))
+        await _flows.complete_rejection(self.bot, svc, step.rejection)
+        return ItemResult(ItemState.DONE, await svc.review_queue.rejection_outcome(step.rejection))
 
     @app_commands.command(name="applications", description=text("applications.description"))
     @manager_only()

@@ -16,6 +16,7 @@ from typing import Any
 
 class JobKind(StrEnum):
     APPROVE_APPLICATIONS = "approve_applications"
+    REJECT_APPLICATIONS = "reject_applications"
 
 
 class JobState(StrEnum):

@@ -293,7 +293,7 @@ class OnboardingService:
         self, guild_id: int, application_id: int, actor_id: int, reason: str
     ) -> Rejection:
         """Reject with a reason the applicant will read; starts the re-apply cooldown."""
-        reason = _clean_reason(reason)
+        reason = clean_reason(reason)
         settings = await self._settings.get(guild_id)
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -311,11 +311,19 @@ class OnboardingService:
         assert decided is not None
         return Rejection(decided, cooldown_ends(now, settings.reapply_cooldown_days))
 
+    async def past_rejection(self, application: Application) -> Rejection:
+        """The :class:`Rejection` of an application rejected earlier (a resumed bulk job)."""
+        assert application.decided_at is not None
+        settings = await self._settings.get(application.guild_id)
+        return Rejection(
+            application, cooldown_ends(application.decided_at, settings.reapply_cooldown_days)
+        )
+
     async def request_info(
         self, guild_id: int, application_id: int, actor_id: int, question: str
     ) -> Application:
         """Ask the applicant a question; they answer by running ``/apply`` again."""
-        question = _clean_reason(question)
+        question = clean_reason(question)
         settings = await self._settings.get(guild_id)
         async with self._db.transaction() as tx:
             application = await self._decidable(tx, guild_id, application_id, settings.timezone)
@@ -469,7 +477,8 @@ class OnboardingService:
         )
 
 
-def _clean_reason(text: str) -> str:
+def clean_reason(text: str) -> str:
+    """A reason or question on one line; :class:`InvalidReason` if empty or too long."""
     cleaned = " ".join(str(text).split())
     if not cleaned or len(cleaned) > MAX_REASON:
         raise InvalidReason(limit=MAX_REASON)
@@ -491,4 +500,5 @@ __all__ = [
     "ReapplyCooldown",
     "Rejection",
     "ShopNotConfigured",
+    "clean_reason",
 ]

@@ -1,10 +1,15 @@
-"""Use case: the review queue of waiting applications, and approving all that match.
+"""Use case: the review queue of waiting applications, and approving or rejecting all that
+match.
 
 Approving all matching is a job (:mod:`bot.services.jobs`) of kind
 ``approve_applications``: one item per application, each approved through
 :meth:`OnboardingService.approve`, so the decision, the creator and the code are the same as
 a click on the card. A restart half-way never approves anyone twice: an interrupted item
 whose application this job's manager approved is recognised and only completed.
+
+Rejecting all matching is the same with kind ``reject_applications``: one reason for all
+(in the job's params), each application rejected through :meth:`OnboardingService.reject`
+and its applicant told once by the rejection DM, whose dedupe key survives a restart.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from bot.services.onboarding import (
     ApplicationNotFound,
     Approval,
     OnboardingService,
+    Rejection,
+    clean_reason,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +64,18 @@ class ApprovalStep:
 
     approval: Approval | None = None
     welcome: Delivery | None = None
+    skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class RejectionStep:
+    """What to do with one item of a bulk rejection, as :class:`ApprovalStep`.
+
+    ``dm`` is what became of the rejection DM if an interrupted run already tried it.
+    """
+
+    rejection: Rejection | None = None
+    dm: Delivery | None = None
     skipped: str | None = None
 
 
@@ -113,6 +132,48 @@ class ReviewQueueService:
             params=filter_params(chosen),
         )
 
+    async def start_rejection(
+        self, guild_id: int, actor_id: int, chosen: QueueFilter, reason: str
+    ) -> Job:
+        """One job rejecting every application the filter matches now, all for one reason."""
+        reason = clean_reason(reason)
+        ordered = await self.matching(guild_id, chosen)
+        if not ordered:
+            raise EmptyQueue()
+        return await self._jobs.create(
+            guild_id,
+            JobKind.REJECT_APPLICATIONS,
+            actor_id,
+            [a.id for a in ordered],
+            params={**filter_params(chosen), "reason": reason},
+        )
+
+    async def rejection_step(self, job: Job, item: JobItem) -> RejectionStep:
+        """Reject one item's application, or find out what an interrupted run did with it."""
+        try:
+            rejection = await self._onboarding.reject(
+                job.guild_id, item.subject_id, job.created_by, job.params["reason"]
+            )
+        except ApplicationNotFound:
+            return RejectionStep(skipped=DECIDED_ELSEWHERE)
+        except AlreadyDecided:
+            recovered = await self._recover_rejection(job, item) if item.interrupted else None
+            return recovered or RejectionStep(skipped=DECIDED_ELSEWHERE)
+        return RejectionStep(rejection=rejection)
+
+    async def rejection_outcome(self, rejection: Rejection) -> str:
+        """dm_sent, dm_closed or dm_failed for the rejection DM."""
+        return outcome_of(await self._notifications.status(_rejection_notice(rejection)))
+
+    async def _recover_rejection(self, job: Job, item: JobItem) -> RejectionStep | None:
+        application = await self._onboarding.application(job.guild_id, item.subject_id)
+        if application.status is not Status.REJECTED or application.decided_by != job.created_by:
+            return None
+        rejection = await self._onboarding.past_rejection(application)
+        dm = await self._notifications.status(_rejection_notice(rejection))
+        log.info("job %s: application %s was rejected before a restart", job.id, application.id)
+        return RejectionStep(rejection=rejection, dm=dm)
+
     async def approval_step(self, job: Job, item: JobItem) -> ApprovalStep:
         """Approve one item's application, or find out what an interrupted run did with it."""
         try:
@@ -157,3 +218,9 @@ def _welcome(application: Application, approval: Approval) -> notices.Notice:
     return notices.welcome(
         application.guild_id, application.user_id, approval.creator.id, application.id
     )
+
+
+def _rejection_notice(rejection: Rejection) -> notices.Notice:
+    application = rejection.application
+    assert application.user_id is not None
+    return notices.rejection(application.guild_id, application.user_id, application.id)

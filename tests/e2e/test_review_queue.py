@@ -71,7 +71,12 @@ async def test_lists_ten_per_page_best_engagement_first(world: LocalDiscord) -> 
     assert len(lines) == 10
     assert lines[0].startswith("1. **maker11** · Instagram · nano · 6.5% vs 2.71% (2.4×)")
     assert lines[0].endswith("vegan baking")
-    assert _buttons(it.message) == ["◀ Previous", "Next ▶", "Approve all matching (12)"]
+    assert _buttons(it.message) == [
+        "◀ Previous",
+        "Next ▶",
+        "Approve all matching (12)",
+        "Reject all matching (12)",
+    ]
     nxt = await world.emu.click(it.message, label="Next ▶", user_id=world.cast.manager.id)
     await nxt.wait_response()
     content = world.emu.get_message(it.message).content
@@ -85,7 +90,12 @@ async def test_lists_in_dutch_with_filters(world: LocalDiscord) -> None:
     it = await _queue(world, locale="nl", min_engagement=1.0)
     assert "**Wachtende aanmeldingen:** 2" in it.content and "pagina 1 van 1" in it.content
     assert "t.o.v. 2,71%" in it.content
-    assert _buttons(it.message) == ["◀ Vorige", "Volgende ▶", "Alle passende goedkeuren (2)"]
+    assert _buttons(it.message) == [
+        "◀ Vorige",
+        "Volgende ▶",
+        "Alle passende goedkeuren (2)",
+        "Alle passende afwijzen (2)",
+    ]
 
 
 async def test_empty_queue_says_so(world: LocalDiscord) -> None:
@@ -196,3 +206,65 @@ async def test_restart_half_way_resumes_and_approves_each_once(world: LocalDisco
     )
     assert approvals == 12
     _assert_each_approved_once(world, members)
+
+
+# --- Reject all matching ---------------------------------------------------------------------
+
+
+async def _reject_all(world: LocalDiscord, it, n: int, reason: str, locale: str = "en-US"):  # type: ignore[no-untyped-def]
+    """Press Reject all matching, type the reason in the modal, then confirm."""
+    manager = world.cast.manager.id
+    label, go_label = (
+        (f"Alle passende afwijzen ({n})", f"Ja, wijs {n} af")
+        if locale == "nl"
+        else (f"Reject all matching ({n})", f"Yes, reject {n}")
+    )
+    ask = await world.emu.click(it.message, label=label, user_id=manager, locale=locale)
+    await ask.wait_response()
+    assert ask.modal is not None
+    submitted = await world.emu.submit_modal(ask, {"text": reason}, locale=locale)
+    await submitted.wait_response()
+    asked = world.emu.get_message(it.message).content
+    go = await world.emu.click(it.message, label=go_label, user_id=manager, locale=locale)
+    await go.wait_response()
+    return asked
+
+
+async def test_reject_all_matching_rejects_each_once_with_one_dm(world: LocalDiscord) -> None:
+    """Reject all of 5 with a reason: 5 rejected, 5 rejection DMs with it, none twice."""
+    members = await _applicants(world, 5)
+    it = await _queue(world)
+    asked = await _reject_all(world, it, 5, "We are full this season")
+    assert "Reject all **5** matching applications?" in asked
+    assert "> We are full this season" in asked
+    await world.services.jobs.wait(await _job_id(world))
+    await it.wait_until(lambda i: "Done:" in (world.emu.get_message(i.message).content or ""))
+    final = world.emu.get_message(it.message).content
+    assert "Done: 5 rejected, 5 DMs sent, 0 closed DMs." in final
+    rejected = await world.services.db.fetch_val(
+        "SELECT count(*) FROM applications WHERE status = 'rejected'"
+    )
+    audit = await world.services.db.fetch_val(
+        "SELECT count(*) FROM audit_log WHERE action = 'application.reject'"
+    )
+    assert (rejected, audit) == (5, 5)
+    for member in members:
+        dms = world.emu.dms(member.id)
+        assert len(dms) == 1, f"{member.name} got {len(dms)} DMs"
+        assert "We are full this season" in dms[0].content
+    assert await world.services.db.fetch_val("SELECT count(*) FROM creators") == 0
+    world.emu.assert_no_violations()
+
+
+async def test_reject_all_matching_in_dutch_counts_closed_dms(world: LocalDiscord) -> None:
+    """A Dutch manager is asked and answered in Dutch; a closed DM is counted."""
+    members = await _applicants(world, 3)
+    world.emu.close_dms(members[0].id)
+    it = await _queue(world, locale="nl")
+    asked = await _reject_all(world, it, 3, "Niet passend bij ons merk", locale="nl")
+    assert "Alle **3** passende aanmeldingen afwijzen?" in asked
+    await world.services.jobs.wait(await _job_id(world))
+    await it.wait_until(lambda i: "Klaar:" in (world.emu.get_message(i.message).content or ""))
+    final = world.emu.get_message(it.message).content
+    assert "Klaar: 3 afgewezen, 2 DM's verstuurd, 1 gesloten DM's." in final
+    assert [len(world.emu.dms(m.id)) for m in members] == [0, 1, 1]

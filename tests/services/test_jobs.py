@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from bot.db.jobs_repo import JobRepository
 from bot.domain import notices
 from bot.domain.applications import Status
@@ -12,6 +14,7 @@ from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind, JobSta
 from bot.domain.review_queue import QueueFilter
 from bot.registry import Services
 from bot.services.jobs import JobService
+from bot.services.onboarding import InvalidReason
 from bot.services.review_queue import DECIDED_ELSEWHERE, DM_SENT
 
 GUILD, MANAGER = 1, 900
@@ -217,3 +220,75 @@ async def test_bulk_approval_skips_application_decided_meanwhile(services: Servi
         1,
         1,
     )
+
+
+# --- reject all matching ---------------------------------------------------------------------
+
+
+def _rejecting_handler(services: Services, sent: Counter[int]):  # type: ignore[no-untyped-def]
+    """What the Discord glue does for a bulk rejection, with a DM that always arrives."""
+
+    async def handle(job: Job, item: JobItem) -> ItemResult:
+        step = await services.review_queue.rejection_step(job, item)
+        if step.skipped:
+            return ItemResult(ItemState.SKIPPED, step.skipped)
+        assert step.rejection is not None
+        if step.dm is None:
+            await _send_rejection_dm(services, step.rejection.application, sent)
+        outcome = await services.review_queue.rejection_outcome(step.rejection)
+        return ItemResult(ItemState.DONE, outcome)
+
+    return handle
+
+
+async def _send_rejection_dm(services: Services, application, sent: Counter[int]) -> None:  # type: ignore[no-untyped-def]
+    notice = notices.rejection(GUILD, application.user_id, application.id)
+
+    async def send() -> None:
+        sent[application.user_id] += 1
+
+    await services.notifications.send(notice, send)
+
+
+async def test_bulk_rejection_resumes_after_crash_rejecting_each_once(services: Services) -> None:
+    """A crash after one rejection and its DM, and one more claim: on resume each is
+    rejected once, with the reason, and told once."""
+    ids = await _queue(services, 4)
+    job = await services.review_queue.start_rejection(
+        GUILD, MANAGER, QueueFilter(), "  We are   full this season "
+    )
+    assert job.kind is JobKind.REJECT_APPLICATIONS and job.total == 4
+    sent: Counter[int] = Counter()
+    first = await services.jobs.claim(job.id)
+    assert first is not None
+    rejection = await services.onboarding.reject(GUILD, first.subject_id, MANAGER, "whatever")
+    await _send_rejection_dm(services, rejection.application, sent)  # then the crash
+    second = await services.jobs.claim(job.id)  # claimed, never started
+    assert second is not None
+    restarted = JobService(services.db, JobRepository(), services.clock)
+    restarted.register(JobKind.REJECT_APPLICATIONS, _rejecting_handler(services, sent))
+    assert await restarted.resume() == 1
+    await restarted.wait(job.id)
+    final = await restarted.get(job.id)
+    assert final.finished and (final.count("done"), final.count(DM_SENT)) == (4, 4)
+    for application_id in ids:
+        application = await services.onboarding.application(GUILD, application_id)
+        assert application.status is Status.REJECTED
+        assert application.decided_by == MANAGER
+    assert sorted(sent.values()) == [1, 1, 1, 1]
+    audit = await services.db.fetch_val(
+        "SELECT count(*) FROM audit_log WHERE action = 'application.reject'"
+    )
+    assert audit == 4
+    reasons = await services.db.fetch_all(
+        "SELECT DISTINCT decision_reason FROM applications WHERE id != ?", first.subject_id
+    )
+    assert [tuple(r) for r in reasons] == [("We are full this season",)]
+
+
+async def test_bulk_rejection_needs_a_reason(services: Services) -> None:
+    """An empty reason is refused before any job is created."""
+    await _queue(services, 1)
+    with pytest.raises(InvalidReason):
+        await services.review_queue.start_rejection(GUILD, MANAGER, QueueFilter(), "   ")
+    assert await services.db.fetch_val("SELECT count(*) FROM jobs") == 0
