@@ -29,6 +29,7 @@ from bot.db.payouts_repo import PayoutRepository
 from bot.db.privacy_repo import PrivacyRepository
 from bot.db.reports_repo import ReportRepository
 from bot.db.roster_repo import RosterRepository
+from bot.db.segments_repo import SegmentRepository
 from bot.db.settings_repo import SettingsRepository
 from bot.db.summaries_repo import SummaryRepository
 from bot.metrics import Metrics
@@ -49,6 +50,7 @@ from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
 from bot.services.review_queue import ReviewQueueService
 from bot.services.roster import RosterService
+from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
@@ -180,6 +182,16 @@ async def open_services(
             db, ApplicationRepository(), onboarding, notifications, jobs
         ),
         levels=levels,
+        segments=SegmentService(
+            db,
+            SegmentRepository(),
+            CampaignRepository(),
+            CampaignCatalog(),
+            LevelRepository(),
+            audit,
+            settings,
+            clock,
+        ),
     )
 
 

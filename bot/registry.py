@@ -29,6 +29,7 @@ from bot.services.refund_lines import RefundLines
 from bot.services.reports import ReportService
 from bot.services.review_queue import ReviewQueueService
 from bot.services.roster import RosterService
+from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
@@ -62,3 +63,4 @@ class Services:
     jobs: JobService
     review_queue: ReviewQueueService
     levels: LevelService
+    segments: SegmentService

@@ -15,4 +15,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.roster",
     "cogs.review_queue",
     "cogs.levels",
+    "cogs.segments",
 )

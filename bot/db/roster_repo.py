@@ -50,6 +50,9 @@ class RosterRows:
     total: int  # rows in the whole filtered list, not just this page
 
 
+# A creator ``c`` is in a campaign when they have a link for it.
+IN_CAMPAIGN = "EXISTS (SELECT 1 FROM links AS cl WHERE cl.creator_id = c.id AND cl.campaign_id = ?)"
+
 # Ties are broken by the creator id so that pages never overlap or skip anyone.
 _ORDER = {
     RosterSort.REVENUE: "revenue DESC, orders DESC, c.id",
@@ -66,10 +69,12 @@ _LEADERBOARD = {
 }
 
 
-def _numbers(
+def creator_numbers(
     guild_id: int, since: int, until: int, currency: str, campaign_id: int | None
 ) -> tuple[str, list[Any]]:
-    """The ``WITH`` clause of the three per-creator aggregates, and its arguments."""
+    """The ``WITH`` clause of the three per-creator aggregates, and its arguments: ``k``
+    (clicks), ``o`` (orders, net revenue and the last sale) and ``m`` (earnings), each keyed
+    by ``creator_id``. A query that joins only some of them pays only for those."""
     args: list[Any] = [guild_id, since, until]
     clicks_campaign = ""
     if campaign_id is not None:
@@ -176,17 +181,14 @@ class RosterRepository:
     ) -> RosterRows:
         """The creators matching ``wanted`` with their numbers in ``[since, until)``, in its
         sort order: ``limit`` rows from ``offset`` (all of them without a limit)."""
-        numbers, args = _numbers(guild_id, since, until, currency, wanted.campaign_id)
+        numbers, args = creator_numbers(guild_id, since, until, currency, wanted.campaign_id)
         where = ["c.guild_id = ?", "c.status = ?"]
         args += [guild_id, wanted.status.value]
         if wanted.tier is not None:
             where.append("c.tier = ?")
             args.append(wanted.tier.value)
         if wanted.campaign_id is not None:
-            where.append(
-                "EXISTS (SELECT 1 FROM links AS cl WHERE cl.creator_id = c.id"
-                " AND cl.campaign_id = ?)"
-            )
+            where.append(IN_CAMPAIGN)
             args.append(wanted.campaign_id)
         page = ""
         if limit is not None:
@@ -214,7 +216,7 @@ class RosterRepository:
     ) -> RosterRows:
         """The active creators (not erased) with the most ``metric`` in ``[since, until)``;
         only those with some."""
-        numbers, args = _numbers(guild_id, since, until, currency, None)
+        numbers, args = creator_numbers(guild_id, since, until, currency, None)
         column, order = _LEADERBOARD[metric]
         query = f"""
             {numbers}
