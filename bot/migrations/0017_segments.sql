@@ -1,6 +1,6 @@
 -- Revision: 0017
 -- Revises: 0016
--- Creation Date: 2026-12-07
+-- Creation Date: 2026-12-04
 -- Reason: saved segments (`/segment create|list|show|delete`): a named filter over a
 -- server's active creators, resolved when it is used by broadcasts and bulk actions.
 
