@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
@@ -33,6 +34,15 @@ def guild_language(client: discord.Client, guild_id: int) -> str:
     notes, summaries posted in its channels."""
     guild = client.get_guild(guild_id)
     return language_of(guild.preferred_locale if guild else None)
+
+
+def name_choices(names: Iterable[str], current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices: the names containing what was typed (ignoring case), those
+    starting with it first, at most Discord's 25."""
+    needle = current.strip().lower()
+    matching = [n for n in names if needle in n.lower()]
+    matching.sort(key=lambda n: not n.lower().startswith(needle))
+    return [app_commands.Choice(name=n, value=n) for n in matching[:25]]
 
 
 def services(interaction: discord.Interaction) -> Services:

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import render
-from bot.interactions import ManagerGroup, lang, reply, services
+from bot.interactions import ManagerGroup, lang, name_choices, reply, services
 from bot.translator import text
 
 if TYPE_CHECKING:
@@ -60,8 +60,7 @@ class CampaignGroup(
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         names = await services(interaction).campaigns.plan_names(interaction.guild_id)
-        needle = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+        return name_choices(names, current)
 
     @app_commands.command(name="list", description=text("campaign.list.description"))
     async def list_(self, interaction: discord.Interaction) -> None:

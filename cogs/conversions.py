@@ -12,7 +12,7 @@ from bot.clock import from_epoch
 from bot.domain.commission import parse_money
 from bot.domain.orders import EventKind
 from bot.i18n import render
-from bot.interactions import ManagerGroup, lang, reply, services
+from bot.interactions import ManagerGroup, lang, name_choices, reply, services
 from bot.services.conversions import ConversionInfo
 from bot.translator import text
 
@@ -272,9 +272,8 @@ class PlanGroup(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
-        names = [p.name for p in await services(interaction).plans.list(interaction.guild_id)]
-        needle = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+        plans = await services(interaction).plans.list(interaction.guild_id)
+        return name_choices((plan.name for plan in plans), current)
 
 
 class ConversionsCog(commands.Cog):

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import language_of, render
-from bot.interactions import ManagerGroup, lang, reply, services
+from bot.interactions import ManagerGroup, lang, name_choices, reply, services
 from bot.notify import add_role, remove_role, send_dm
 from bot.services.levels import LevelSync
 from bot.services.notifications import Delivery
@@ -108,9 +108,7 @@ class LevelGroup(
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         overview = await services(interaction).levels.overview(interaction.guild_id)
-        needle = current.lower()
-        names = [lv.name for lv in overview.levels if needle in lv.name.lower()]
-        return [app_commands.Choice(name=n, value=n) for n in names][:25]
+        return name_choices((level.name for level in overview.levels), current)
 
 
 class LevelsCog(commands.Cog):

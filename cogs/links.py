@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import render
-from bot.interactions import lang, reply, services
+from bot.interactions import lang, name_choices, reply, services
 from bot.translator import text
 
 if TYPE_CHECKING:
@@ -47,8 +47,7 @@ class LinksCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         names = await services(interaction).campaigns.campaign_names(interaction.guild_id)
-        needle = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+        return name_choices(names, current)
 
     @app_commands.command(name="code", description=text("code.description"))
     @app_commands.guild_only()

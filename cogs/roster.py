@@ -19,7 +19,15 @@ from bot.domain.creators import CreatorStatus
 from bot.domain.roster import PERIODS, LeaderboardMetric, RosterFilter, RosterSort
 from bot.domain.tiers import Tier
 from bot.i18n import render
-from bot.interactions import PersistentButton, is_manager, lang, manager_only, reply, services
+from bot.interactions import (
+    PersistentButton,
+    is_manager,
+    lang,
+    manager_only,
+    name_choices,
+    reply,
+    services,
+)
 from bot.services.roster import Leaderboard, RosterPage
 from bot.translator import text
 
@@ -242,8 +250,7 @@ class RosterCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         names = await services(interaction).campaigns.campaign_names(interaction.guild_id)
-        needle = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+        return name_choices(names, current)
 
     @app_commands.command(name="leaderboard", description=text("leaderboard.description"))
     @app_commands.guild_only()

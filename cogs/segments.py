@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.domain.applications import Platform
 from bot.domain.tiers import Tier
 from bot.i18n import render
-from bot.interactions import ManagerGroup, lang, reply, services
+from bot.interactions import ManagerGroup, lang, name_choices, reply, services
 from bot.translator import text
 
 if TYPE_CHECKING:
@@ -117,8 +117,7 @@ class SegmentGroup(
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         names = await services(interaction).campaigns.campaign_names(interaction.guild_id)
-        needle = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+        return name_choices(names, current)
 
     @create.autocomplete("level")
     async def _level(
@@ -126,9 +125,7 @@ class SegmentGroup(
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         overview = await services(interaction).levels.overview(interaction.guild_id)
-        needle = current.lower()
-        names = [lv.name for lv in overview.levels if needle in lv.name.lower()]
-        return [app_commands.Choice(name=n, value=n) for n in names][:25]
+        return name_choices((level.name for level in overview.levels), current)
 
     @show.autocomplete("name")
     @delete.autocomplete("name")
@@ -137,8 +134,7 @@ class SegmentGroup(
     ) -> list[app_commands.Choice[str]]:
         assert interaction.guild_id is not None
         names = await services(interaction).segments.names(interaction.guild_id)
-        needle = current.lower()
-        return [app_commands.Choice(name=n, value=n) for n in names if needle in n.lower()][:25]
+        return name_choices(names, current)
 
 
 async def setup(bot: CreatorBot) -> None:

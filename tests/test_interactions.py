@@ -9,7 +9,7 @@ from datetime import timedelta
 import discord
 import pytest
 
-from bot.interactions import reply
+from bot.interactions import name_choices, reply
 
 
 @pytest.fixture
@@ -51,3 +51,10 @@ async def test_expired_interaction_is_not_answered(
         await reply(interaction, "Approved.")
     [record] = [r for r in caplog.records if r.name == "bot.interactions"]
     assert record.levelno == logging.INFO and "expired" in record.getMessage()
+
+
+def test_name_choices_match_anywhere_and_put_prefixes_first() -> None:
+    """Typing 'sp' offers 'Spring' before 'Wasp', ignores case, and stops at 25."""
+    choices = name_choices(["Wasp", "Spring", "Autumn"], "SP")
+    assert [c.value for c in choices] == ["Spring", "Wasp"]
+    assert len(name_choices([f"c{i}" for i in range(40)], "")) == 25
