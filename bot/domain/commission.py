@@ -101,11 +101,15 @@ def reversal_due(amount: int, reversed_so_far: int, net: int, refunded_total: in
     Computed from the cumulative refund, so many partial refunds never drift by rounding and
     a full refund reverses exactly the whole commission.
     """
+    return max(0, reversed_target(amount, net, refunded_total) - reversed_so_far)
+
+
+def reversed_target(amount: int, net: int, refunded_total: int) -> int:
+    """How much of a commission of ``amount`` stands reversed once ``refunded_total`` of
+    ``net`` is refunded: its share, rounded half up; all of it for a full refund."""
     if net <= 0 or refunded_total >= net:
-        target = amount
-    else:
-        target = share(amount, refunded_total, net)
-    return max(0, min(amount, target) - reversed_so_far)
+        return amount
+    return min(amount, share(amount, max(0, refunded_total), net))
 
 
 # --- parsing /plan create options --------------------------------------------------------

@@ -19,7 +19,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database, Transaction
 from bot.db.ledger_repo import LedgerRepository
 from bot.db.money_repo import CommissionRow, ConversionRow, MoneyRepository
-from bot.domain.commission import reversal_due, share
+from bot.domain.commission import reversed_target
 from bot.domain.derivation import Derivation, Label, Note, add, given
 from bot.domain.ledger import Bucket, CommissionState, EntryKind, bucket_of, transfer
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent
@@ -268,13 +268,9 @@ class RefundService:
             return
         net = conversion.net_minor
         refunded = net if cancel else max(0, min(net, refunded_total))
-        if net <= 0 or refunded >= net:
-            target = commission.amount_minor
-        else:
-            target = share(commission.amount_minor, refunded, net)
-        due = reversal_due(commission.amount_minor, commission.reversed_minor, net, refunded)
-        if due > 0:
-            await self._reverse(tx, commission, due, actor_id, now)
+        target = reversed_target(commission.amount_minor, net, refunded)
+        if target > commission.reversed_minor:
+            await self._reverse(tx, commission, target - commission.reversed_minor, actor_id, now)
         elif target < commission.reversed_minor:
             await self._restore(tx, commission, commission.reversed_minor - target, actor_id, now)
 
