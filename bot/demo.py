@@ -71,6 +71,7 @@ class Transcript:
     def __init__(self, world: LocalDiscord) -> None:
         self.world = world
         self.names: dict[int, str] = {}
+        self.roles: dict[int, str] = {}
 
     def name(self, user: Any) -> str:
         self.names[user.id] = user.name
@@ -83,6 +84,7 @@ class Transcript:
         roles = {
             world.cast.creator_role.id: "Creators",
             world.cast.manager_role.id: "Program managers",
+            **self.roles,
         }
         text = re.sub(r"<@!?(\d+)>", lambda m: "@" + self.names.get(int(m[1]), "member"), text)
         text = re.sub(r"<#(\d+)>", lambda m: "#" + channels.get(int(m[1]), "channel"), text)
@@ -318,9 +320,104 @@ async def play(world: LocalDiscord) -> None:
     await it.wait_followups(1)
     show.shows("mia-manager (only you can see this)", _reply(it))
 
+    await _launch_day(world, show)
+    await _level_up(world, show, anna)
+
     emu.assert_no_violations()
     print()
     print("Demo finished: every step above went through the real discord.py client.")
+
+
+LAUNCH_DAY = (
+    ("bo", "instagram", "bo.bakes", 4_100, "sourdough"),
+    ("cas", "tiktok", "cas.kitchen", 12_500, "baking"),
+    ("dewi", "instagram", "dewi.cakes", 2_300, "cakes"),
+    ("eli", "youtube", "eli.bakes", 31_000, "bread baking"),
+    ("fenna", "instagram", "fenna.patisserie", 7_800, "patisserie"),
+    ("gijs", "tiktok", "gijs.deeg", 950, "pizza dough"),
+)
+
+
+async def _wait_for(condition: Any, seconds: float = 15.0) -> None:
+    """Wait until ``condition()`` holds (the sweep and jobs run in the background)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the demo waited too long")
+
+
+async def _launch_day(world: LocalDiscord, show: Transcript) -> None:
+    emu, cast = world.emu, world.cast
+    assert cast is not None
+    guild = cast.guild.id
+    show.heading("10. Launch day: six applications, approved in one go")
+    members = []
+    for name, platform, handle, followers, niche in LAUNCH_DAY:
+        member = world.add_member(name)
+        show.name(member)
+        members.append(member)
+        it = await emu.invoke(
+            member.id,
+            "apply",
+            options={
+                "platform": platform,
+                "handle": handle,
+                "followers": followers,
+                "niche": niche,
+            },
+            guild_id=guild,
+        )
+        await it.wait_followups(1)
+    show.note(f"{len(members)} members ran /apply; six cards wait in #creator-review")
+    show.said(cast.manager.name, "/applications")
+    it = await emu.invoke(cast.manager.id, "applications", guild_id=guild)
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", it)
+    show.said(cast.manager.name, "clicks [ Approve all matching (6) ], then [ Yes, approve 6 ]")
+    ask = await emu.click(it.message, label="Approve all matching (6)", user_id=cast.manager.id)
+    await ask.wait_response()
+    go = await emu.click(it.message, label="Yes, approve 6", user_id=cast.manager.id)
+    await go.wait_response()
+    await _wait_for(lambda: all(emu.dms(m.id) for m in members))
+    await _wait_for(lambda: "Done:" in (emu.get_message(it.message).content or ""))
+    show.shows("mia-manager (the reply, edited as the job runs)", emu.get_message(it.message))
+    show.shows("DM to eli", emu.dms(members[3].id)[-1])
+    show.note("a bulk decision is a job: a restart half-way resumes it, nobody twice")
+
+
+async def _level_up(world: LocalDiscord, show: Transcript, anna: Any) -> None:
+    emu, cast = world.emu, world.cast
+    assert cast is not None
+    guild = cast.guild.id
+    show.heading("11. Levels: anna reaches Silver")
+    silver = cast.guild.create_role("Silver creators")
+    show.roles[silver.id] = "Silver creators"
+    show.said(
+        cast.manager.name,
+        "/level create name:Silver basis:orders (30 days) threshold:1 rate:15 "
+        "role:@Silver creators",
+    )
+    it = await emu.invoke(
+        cast.manager.id,
+        "level create",
+        options={
+            "name": "Silver",
+            "basis": "orders30",
+            "threshold": "1",
+            "rate": "15",
+            "role": silver.id,
+        },
+        guild_id=guild,
+    )
+    await it.wait_response()
+    show.shows("mia-manager (only you can see this)", _reply(it))
+    before = len(emu.dms(anna.id))
+    await _wait_for(lambda: len(emu.dms(anna.id)) > before)
+    show.note("the next sweep promotes anna: one order in the last 30 days")
+    show.shows("DM to anna", emu.dms(anna.id)[-1])
+    has_role = silver.id in emu.member_roles(guild, anna.id)
+    show.note(f"anna has the Silver creators role: {'yes' if has_role else 'no'}")
 
 
 async def run_demo(verbose: bool = False) -> int:

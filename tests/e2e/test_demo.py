@@ -10,7 +10,8 @@ pytestmark = pytest.mark.timeout(120)
 
 
 async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
-    """The transcript shows setup, apply, approve, click, order, stats, summary and a reminder."""
+    """The transcript shows setup, apply, approve, click, order, stats, summary, a reminder,
+    a bulk approval and a level-up."""
     assert await run_demo() == 0
     out = capsys.readouterr().out
     for expected in (
@@ -26,6 +27,11 @@ async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
         "**Pending** (in the hold period): €6.38",
         "📎 summary.png",
         "⏳ Reminder: your Instagram reel (#1) is due",
+        "Done: 6 approved, 6 welcome DMs sent, 0 closed DMs.",
+        "Welcome to the creator program, eli.bakes!",
+        "15% from 1 order in the last 30 days, role @Silver",
+        "You reached Silver: 15% from now on.",
+        "anna has the Silver creators role: yes",
         "Demo finished",
     ):
         assert expected in out, expected
