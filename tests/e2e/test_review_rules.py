@@ -208,10 +208,8 @@ async def test_implausible_engagement_rejected(world: LocalDiscord) -> None:
     it = await _apply(world, carl, handle="carl.cooks", engagement_rate="45")
     assert "engagement looks implausible for this audience size" in it.followups[0].content
     assert "Engagement looks implausible" in world.emu.dms(carl.id)[-1].content
-    card = _card(world)
-    assert "Rejected automatically by rule: engagement looks implausible" in (
-        card.embeds[0]["description"]
-    )
+    description = _card(world).embeds[0]["description"]
+    assert "Rejected automatically by rule: engagement looks implausible" in description
 
 
 async def test_application_matching_nothing_waits(world: LocalDiscord) -> None:
@@ -270,8 +268,7 @@ async def test_reopen_after_25_hours_is_refused(world: LocalDiscord, clock: Froz
     await click.wait_followups(1)
     assert click.followups[0].content.startswith("Too late to re-open")
     assert _buttons(_card(world)) == ["Re-open"]
-    application = (await world.services.review_queue.matching(world.cast.guild.id, QueueFilter()))
-    assert application == []
+    assert await _waiting(world) == []
     stored = await world.services.onboarding.application(world.cast.guild.id, 1)
     assert stored.status is Status.REJECTED
 
