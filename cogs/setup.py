@@ -71,6 +71,11 @@ class SetupCog(commands.Cog):
         tier_thresholds=text("setup.options.tier_thresholds"),
         attribution_window_days=text("setup.options.attribution_window_days"),
         attribution_priority=text("setup.options.attribution_priority"),
+        auto_approve_followers=text("setup.options.auto_approve_followers"),
+        auto_approve_engagement=text("setup.options.auto_approve_engagement"),
+        auto_approve_platforms=text("setup.options.auto_approve_platforms"),
+        auto_reject_below_followers=text("setup.options.auto_reject_below_followers"),
+        auto_reject_implausible=text("setup.options.auto_reject_implausible"),
     )
     @app_commands.choices(
         attribution_priority=[
@@ -100,6 +105,11 @@ class SetupCog(commands.Cog):
         tier_thresholds: app_commands.Range[str, 5, 60] | None = None,
         attribution_window_days: app_commands.Range[int, 1, 365] | None = None,
         attribution_priority: app_commands.Choice[str] | None = None,
+        auto_approve_followers: app_commands.Range[str, 1, 40] | None = None,
+        auto_approve_engagement: app_commands.Range[str, 1, 10] | None = None,
+        auto_approve_platforms: app_commands.Range[str, 1, 100] | None = None,
+        auto_reject_below_followers: app_commands.Range[str, 1, 20] | None = None,
+        auto_reject_implausible: bool | None = None,
     ) -> None:
         given = {
             "review_channel": review_channel.id if review_channel else None,
@@ -120,6 +130,11 @@ class SetupCog(commands.Cog):
             "tier_thresholds": tier_thresholds,
             "attribution_window_days": attribution_window_days,
             "attribution_priority": attribution_priority.value if attribution_priority else None,
+            "auto_approve_followers": auto_approve_followers,
+            "auto_approve_engagement": auto_approve_engagement,
+            "auto_approve_platforms": auto_approve_platforms,
+            "auto_reject_below_followers": auto_reject_below_followers,
+            "auto_reject_implausible": auto_reject_implausible,
         }
         changes = {option: value for option, value in given.items() if value is not None}
         service = services(interaction).settings

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import asdict
+from typing import Any
 
 from bot.clock import from_epoch
 from bot.db.connection import Queries, Transaction
@@ -13,9 +16,22 @@ from bot.domain.applications import (
     Platform,
     Status,
 )
+from bot.domain.review_rules import ReviewRules, Rule
 from bot.domain.tiers import Tier
 
 _PENDING = "('open', 'info_requested')"
+
+
+def _rules_to_json(rules: ReviewRules) -> str:
+    return json.dumps(asdict(rules), sort_keys=True)
+
+
+def _rules_from_json(text: str | None) -> ReviewRules | None:
+    if text is None:
+        return None
+    stored: dict[str, Any] = json.loads(text)
+    stored["approve_platforms"] = tuple(Platform(p) for p in stored["approve_platforms"])
+    return ReviewRules(**stored)
 
 
 def _from_row(row: sqlite3.Row) -> Application:
@@ -41,6 +57,8 @@ def _from_row(row: sqlite3.Row) -> Application:
         decided_at=from_epoch(row["decided_at"]),
         decision_reason=row["decision_reason"],
         created_at=from_epoch(row["created_at"]),  # type: ignore[arg-type]
+        decided_by_rule=Rule(row["decided_by_rule"]) if row["decided_by_rule"] else None,
+        decided_rules=_rules_from_json(row["decided_rules"]),
     )
 
 
@@ -161,18 +179,45 @@ class ApplicationRepository:
         application_id: int,
         *,
         status: Status,
-        actor_id: int,
+        actor_id: int | None,
         reason: str | None,
         now: int,
+        rule: Rule | None = None,
+        rules: ReviewRules | None = None,
     ) -> bool:
-        """Approve or reject a pending application; False if it was already decided."""
+        """Approve or reject a pending application; False if it was already decided.
+
+        A rule's decision has no actor: ``rule`` and the ``rules`` that applied are stored.
+        """
         query = f"""
             UPDATE applications
-            SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ?, updated_at = ?
+            SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ?,
+                decided_by_rule = ?, decided_rules = ?, updated_at = ?
             WHERE id = ? AND status IN {_PENDING}
         """
-        changed = await tx.execute(query, status.value, actor_id, now, reason, now, application_id)
+        changed = await tx.execute(
+            query,
+            status.value,
+            actor_id,
+            now,
+            reason,
+            rule.value if rule else None,
+            _rules_to_json(rules) if rules is not None else None,
+            now,
+            application_id,
+        )
         return changed == 1
+
+    async def reopen(self, tx: Transaction, application_id: int, *, now: int) -> bool:
+        """Put a rule-rejected application back in the queue; False if it is not one (any
+        more)."""
+        query = """
+            UPDATE applications
+            SET status = 'open', decided_by = NULL, decided_at = NULL, decision_reason = NULL,
+                decided_by_rule = NULL, decided_rules = NULL, updated_at = ?
+            WHERE id = ? AND status = 'rejected' AND decided_by_rule IS NOT NULL
+        """
+        return await tx.execute(query, now, application_id) == 1
 
     async def request_info(
         self, tx: Transaction, application_id: int, *, question: str, now: int

@@ -87,7 +87,7 @@ class CreatorRepository:
         niche: str,
         email: str | None,
         locale: str,
-        approved_by: int,
+        approved_by: int | None,
         now: int,
     ) -> int:
         """Create the creator, or bring a paused/removed one back with the new details."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from bot.db.connection import Queries, Transaction
+from bot.domain.applications import Platform
 from bot.domain.settings import GuildSettings
 from bot.domain.tiers import parse_thresholds
 
@@ -31,6 +32,14 @@ def _from_row(row: sqlite3.Row) -> GuildSettings:
         tier_thresholds=parse_thresholds(row["tier_thresholds"]),
         attribution_window_days=row["attribution_window_days"],
         code_beats_click=bool(row["code_beats_click"]),
+        auto_approve_min_followers=row["auto_approve_min_followers"],
+        auto_approve_max_followers=row["auto_approve_max_followers"],
+        auto_approve_min_ratio=row["auto_approve_min_ratio"],
+        auto_approve_platforms=tuple(
+            Platform(p) for p in row["auto_approve_platforms"].split(",") if p
+        ),
+        auto_reject_below_followers=row["auto_reject_below_followers"],
+        auto_reject_implausible=bool(row["auto_reject_implausible"]),
     )
 
 
@@ -50,8 +59,11 @@ class SettingsRepository:
                 manager_role_id, shop_url, allowed_domains, commission_rate_bp, timezone,
                 currency, summary_cron, hold_days, payout_threshold_minor, reminder_offsets,
                 discount_percent, reapply_cooldown_days, tier_thresholds,
-                attribution_window_days, code_beats_click, created_at, updated_at
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                attribution_window_days, code_beats_click, auto_approve_min_followers,
+                auto_approve_max_followers, auto_approve_min_ratio, auto_approve_platforms,
+                auto_reject_below_followers, auto_reject_implausible, created_at, updated_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                      ?, ?)
             ON CONFLICT (guild_id) DO UPDATE SET
                 review_channel_id = excluded.review_channel_id,
                 announcements_channel_id = excluded.announcements_channel_id,
@@ -71,6 +83,12 @@ class SettingsRepository:
                 tier_thresholds = excluded.tier_thresholds,
                 attribution_window_days = excluded.attribution_window_days,
                 code_beats_click = excluded.code_beats_click,
+                auto_approve_min_followers = excluded.auto_approve_min_followers,
+                auto_approve_max_followers = excluded.auto_approve_max_followers,
+                auto_approve_min_ratio = excluded.auto_approve_min_ratio,
+                auto_approve_platforms = excluded.auto_approve_platforms,
+                auto_reject_below_followers = excluded.auto_reject_below_followers,
+                auto_reject_implausible = excluded.auto_reject_implausible,
                 updated_at = excluded.updated_at
         """
         s = settings
@@ -95,6 +113,12 @@ class SettingsRepository:
             ",".join(str(n) for n in s.tier_thresholds),
             s.attribution_window_days,
             int(s.code_beats_click),
+            s.auto_approve_min_followers,
+            s.auto_approve_max_followers,
+            s.auto_approve_min_ratio,
+            ",".join(p.value for p in s.auto_approve_platforms),
+            s.auto_reject_below_followers,
+            int(s.auto_reject_implausible),
             now,
             now,
         )

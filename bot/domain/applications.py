@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.domain.tiers import MAX_FOLLOWERS, EngagementCheck, Tier, check_engagement, tier_for
 from bot.errors import CreatorbotError
+
+if TYPE_CHECKING:  # review_rules imports Platform from here
+    from bot.domain.review_rules import ReviewRules, Rule
 
 
 class Platform(StrEnum):
@@ -209,6 +213,10 @@ class Application:
     decided_at: datetime | None
     decision_reason: str | None
     created_at: datetime
+    # Set when an auto-review rule decided (decided_by is then None): the rule, and the
+    # server's rules as they were at that moment (what the card names).
+    decided_by_rule: Rule | None = None
+    decided_rules: ReviewRules | None = None
 
     @property
     def engagement(self) -> EngagementCheck:

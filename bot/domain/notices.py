@@ -22,6 +22,7 @@ class NoticeKind(StrEnum):
     DELIVERABLE_APPROVED = "dlv-approve"  # a handed-in post was approved
     DELIVERABLE_REJECTED = "dlv-reject"  # a handed-in post was rejected, with the reason
     LEVEL = "level"  # a creator was promoted to a level
+    REOPENED = "reopen"  # a rule's rejection was undone: the application waits again
 
 
 _PREFIX = {
@@ -33,6 +34,7 @@ _PREFIX = {
     NoticeKind.DELIVERABLE_APPROVED: "dlv-approve",
     NoticeKind.DELIVERABLE_REJECTED: "dlv-reject",
     NoticeKind.LEVEL: "level",
+    NoticeKind.REOPENED: "reopen",
 }
 
 
@@ -62,13 +64,23 @@ def welcome(guild_id: int, user_id: int, creator_id: int, application_id: int) -
     return Notice(NoticeKind.WELCOME, guild_id, user_id, key)
 
 
-def rejection(guild_id: int, user_id: int, application_id: int) -> Notice:
+def rejection(guild_id: int, user_id: int, application_id: int, *, by_rule: bool = False) -> Notice:
+    """An application's rejection. A rule's rejection has its own key, so that after a
+    manager re-opens the application, a manager's rejection of it is told too."""
+    ids: tuple[int | str, ...] = (application_id, "rule") if by_rule else (application_id,)
     return Notice(
         NoticeKind.REJECTION,
         guild_id,
         user_id,
-        dedupe_key(NoticeKind.REJECTION, application_id),
+        dedupe_key(NoticeKind.REJECTION, *ids),
     )
+
+
+def reopened(guild_id: int, user_id: int, application_id: int) -> Notice:
+    """A rule-rejected application is back in the queue (it can happen once: rules decide
+    only new applications)."""
+    key = dedupe_key(NoticeKind.REOPENED, application_id)
+    return Notice(NoticeKind.REOPENED, guild_id, user_id, key)
 
 
 def info_request(guild_id: int, user_id: int, application_id: int, question: str) -> Notice:

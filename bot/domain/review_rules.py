@@ -10,6 +10,7 @@ must hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.applications import Platform
@@ -18,6 +19,8 @@ from bot.errors import InvalidSetting
 
 MAX_FOLLOWERS = 10**10
 MAX_RATIO = 100.0
+# How long a manager may re-open an application a rule rejected.
+UNDO_WINDOW = timedelta(hours=24)
 
 
 class Verdict(StrEnum):
@@ -83,6 +86,11 @@ def decide(
     return RuleDecision(Verdict.APPROVE, Rule.APPROVE_MATCH)
 
 
+def undo_deadline(decided_at: datetime) -> datetime:
+    """Until when a rule's rejection decided at ``decided_at`` may be re-opened."""
+    return decided_at + UNDO_WINDOW
+
+
 # --- parsers: one per /setup option -------------------------------------------------------
 
 
@@ -121,6 +129,33 @@ def parse_ratio(text: str) -> float | None:
     if not 0 < value <= MAX_RATIO:
         raise InvalidSetting("auto_approve_engagement", "ratio", value=text)
     return round(value, 2)
+
+
+def parse_follower_minimum(text: str | int) -> int | None:
+    """``"1000"`` (or ``"1 000"``) followers; ``"off"`` (or ``0``) clears the rule."""
+    cleaned = str(text).replace(" ", "").replace("_", "").replace(".", "").lower()
+    if cleaned in ("", "off", "0"):
+        return None
+    refused = InvalidSetting("auto_reject_below_followers", "follower_minimum", value=text)
+    try:
+        value = int(cleaned)
+    except ValueError:
+        raise refused from None
+    if not 0 < value <= MAX_FOLLOWERS:
+        raise refused
+    return value
+
+
+def parse_switch(value: bool | str, option: str) -> bool:
+    """A boolean option: ``True``/``False``, or ``on``/``off``, ``yes``/``no``."""
+    if isinstance(value, bool):
+        return value
+    cleaned = str(value).strip().lower()
+    if cleaned in ("on", "yes", "true", "1"):
+        return True
+    if cleaned in ("off", "no", "false", "0"):
+        return False
+    raise InvalidSetting(option, "switch", value=value)
 
 
 def parse_platforms(text: str) -> tuple[Platform, ...]:

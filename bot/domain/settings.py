@@ -17,7 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from babel.numbers import get_currency_precision, list_currencies
 
+from bot.domain.applications import Platform
 from bot.domain.links import destination_hosts
+from bot.domain.review_rules import (
+    ReviewRules,
+    parse_follower_minimum,
+    parse_follower_range,
+    parse_platforms,
+    parse_ratio,
+    parse_switch,
+)
 from bot.domain.tiers import DEFAULT_THRESHOLDS, parse_thresholds
 from bot.errors import InvalidSetting
 
@@ -54,6 +63,25 @@ class GuildSettings:
     tier_thresholds: tuple[int, int, int] = DEFAULT_THRESHOLDS
     attribution_window_days: int = 30
     code_beats_click: bool = True
+    # Auto-review rules (all off by default); see bot.domain.review_rules.
+    auto_approve_min_followers: int | None = None
+    auto_approve_max_followers: int | None = None
+    auto_approve_min_ratio: float | None = None
+    auto_approve_platforms: tuple[Platform, ...] = field(default_factory=tuple)
+    auto_reject_below_followers: int | None = None
+    auto_reject_implausible: bool = False
+
+    @property
+    def review_rules(self) -> ReviewRules:
+        """The server's auto-review rules."""
+        return ReviewRules(
+            approve_min_followers=self.auto_approve_min_followers,
+            approve_max_followers=self.auto_approve_max_followers,
+            approve_min_ratio=self.auto_approve_min_ratio,
+            approve_platforms=self.auto_approve_platforms,
+            reject_below_followers=self.auto_reject_below_followers,
+            reject_implausible=self.auto_reject_implausible,
+        )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -257,6 +285,11 @@ OPTION_NAMES = (
     "tier_thresholds",
     "attribution_window_days",
     "attribution_priority",
+    "auto_approve_followers",
+    "auto_approve_engagement",
+    "auto_approve_platforms",
+    "auto_reject_below_followers",
+    "auto_reject_implausible",
 )
 
 
@@ -307,6 +340,21 @@ def apply_changes(current: GuildSettings, changes: dict[str, Any]) -> GuildSetti
         if priority not in ("code", "click"):
             raise InvalidSetting("attribution_priority", "priority", value=priority)
         new["code_beats_click"] = priority == "code"
+    if "auto_approve_followers" in changes:
+        low, high = parse_follower_range(changes["auto_approve_followers"])
+        new["auto_approve_min_followers"], new["auto_approve_max_followers"] = low, high
+    if "auto_approve_engagement" in changes:
+        new["auto_approve_min_ratio"] = parse_ratio(changes["auto_approve_engagement"])
+    if "auto_approve_platforms" in changes:
+        new["auto_approve_platforms"] = parse_platforms(changes["auto_approve_platforms"])
+    if "auto_reject_below_followers" in changes:
+        new["auto_reject_below_followers"] = parse_follower_minimum(
+            changes["auto_reject_below_followers"]
+        )
+    if "auto_reject_implausible" in changes:
+        new["auto_reject_implausible"] = parse_switch(
+            changes["auto_reject_implausible"], "auto_reject_implausible"
+        )
     timezone = new.get("timezone", current.timezone)
     cron = changes.get("summary_cron", current.summary_cron)
     new["summary_cron"] = parse_summary_cron(cron, timezone)[0]

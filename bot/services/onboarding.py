@@ -22,6 +22,7 @@ from bot.db.connection import Database, Transaction
 from bot.db.creators_repo import CreatorRepository
 from bot.domain.applications import (
     Application,
+    Assessment,
     Status,
     assess,
     can_decide,
@@ -30,6 +31,7 @@ from bot.domain.applications import (
 )
 from bot.domain.codes import code_candidates, source_slug
 from bot.domain.creators import Creator, CreatorStatus, DiscountCode, Link
+from bot.domain.review_rules import Rule, Verdict, decide, undo_deadline
 from bot.errors import CreatorbotError, NotACreator
 from bot.services.links import ensure_link
 from bot.services.settings import SettingsService
@@ -72,9 +74,34 @@ class AlreadyDecided(CreatorbotError):
         super().__init__(
             status=application.status.value,
             by=application.decided_by,
+            rule=application.decided_by_rule,
             at=application.decided_at,
             timezone=timezone,
         )
+
+
+class AlreadyReopened(CreatorbotError):
+    """Someone re-opened this rule-rejected application a moment ago: it waits again."""
+
+    key = "onboarding.already_reopened"
+
+
+class ReopenTooLate(CreatorbotError):
+    """A rule's rejection can be undone only within a day of the decision."""
+
+    key = "onboarding.reopen_too_late"
+
+    def __init__(self, decided_at: datetime, timezone: str) -> None:
+        super().__init__(at=decided_at, timezone=timezone)
+
+
+class AppliedAgain(CreatorbotError):
+    """The applicant has a newer application waiting, so the old one cannot wait too."""
+
+    key = "onboarding.reopen_applied_again"
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(user=user_id)
 
 
 class ApplicationNotFound(CreatorbotError):
@@ -95,6 +122,8 @@ class InvalidReason(CreatorbotError):
 class ApplyResult:
     application: Application
     answered_question: bool  # True when this /apply answered a manager's question
+    # Set when an auto-review rule decided the new application at once.
+    decision: Approval | Rejection | None = None
 
 
 @dataclass(frozen=True)
@@ -218,7 +247,42 @@ class OnboardingService:
             application = await self._applications.get(tx, new_id)
         assert application is not None
         log.info("application %s filed in guild %s", application.id, guild_id)
+        decision = await self._decide_by_rule(application, assessment)
+        if decision is not None:
+            return ApplyResult(decision.application, answered_question=False, decision=decision)
         return ApplyResult(application, answered_question=False)
+
+    async def _decide_by_rule(
+        self, application: Application, assessment: Assessment
+    ) -> Approval | Rejection | None:
+        """Let the server's auto-review rules decide a new application, if one applies.
+
+        The decision goes through :meth:`approve` / :meth:`reject` like a manager's, with the
+        rule instead of a person. An approval that cannot happen yet (no shop configured) is
+        left to a manager.
+        """
+        settings = await self._settings.get(application.guild_id)
+        verdict = decide(
+            settings.review_rules,
+            followers=application.followers,
+            platform=application.platform,
+            engagement=assessment.engagement,
+        )
+        if verdict is None:
+            return None
+        try:
+            if verdict.verdict is Verdict.APPROVE:
+                return await self.approve(
+                    application.guild_id, application.id, None, rule=verdict.rule
+                )
+            return await self._reject(
+                application.guild_id, application.id, None, None, rule=verdict.rule
+            )
+        except ShopNotConfigured:
+            log.info("application %s matches auto-approval but no shop is set", application.id)
+        except AlreadyDecided:
+            log.info("application %s was decided before its rule could", application.id)
+        return None
 
     async def attach_card(self, application_id: int, channel_id: int, message_id: int) -> None:
         """Remember where the review card is, so decisions can update it later."""
@@ -245,8 +309,19 @@ class OnboardingService:
             raise ApplicationNotFound()
         return found
 
-    async def approve(self, guild_id: int, application_id: int, actor_id: int) -> Approval:
-        """Approve: creator, default plan and campaign, links and code, in one transaction."""
+    async def approve(
+        self,
+        guild_id: int,
+        application_id: int,
+        actor_id: int | None,
+        *,
+        rule: Rule | None = None,
+    ) -> Approval:
+        """Approve: creator, default plan and campaign, links and code, in one transaction.
+
+        ``actor_id`` is the manager; an auto-review ``rule`` approves with no actor, and the
+        server's rules at this moment are stored with the decision.
+        """
         settings = await self._settings.get(guild_id)
         if not settings.shop_url:
             raise ShopNotConfigured()
@@ -255,7 +330,14 @@ class OnboardingService:
             application = await self._decidable(tx, guild_id, application_id, settings.timezone)
             assert application.user_id is not None and application.handle is not None
             await self._applications.decide(
-                tx, application.id, status=Status.APPROVED, actor_id=actor_id, reason=None, now=now
+                tx,
+                application.id,
+                status=Status.APPROVED,
+                actor_id=actor_id,
+                reason=None,
+                now=now,
+                rule=rule,
+                rules=settings.review_rules if rule else None,
             )
             existing = await self._creators.by_member(tx, guild_id, application.user_id)
             await self._campaigns.ensure_default_plan(tx, guild_id, now)
@@ -281,7 +363,13 @@ class OnboardingService:
                 tx, guild_id, creator_id, application.handle, settings.discount_percent, now
             )
             await self._record(
-                tx, guild_id, actor_id, "application.approve", application.id, creator=creator_id
+                tx,
+                guild_id,
+                actor_id,
+                "application.approve",
+                application.id,
+                creator=creator_id,
+                **({"rule": rule.value} if rule else {}),
             )
             creator = await self._creators.get(tx, creator_id)
             decided = await self._applications.get(tx, application.id)
@@ -293,7 +381,19 @@ class OnboardingService:
         self, guild_id: int, application_id: int, actor_id: int, reason: str
     ) -> Rejection:
         """Reject with a reason the applicant will read; starts the re-apply cooldown."""
-        reason = clean_reason(reason)
+        return await self._reject(guild_id, application_id, actor_id, clean_reason(reason))
+
+    async def _reject(
+        self,
+        guild_id: int,
+        application_id: int,
+        actor_id: int | None,
+        reason: str | None,
+        *,
+        rule: Rule | None = None,
+    ) -> Rejection:
+        # A rule's rejection stores no reason text: the rule is the reason, and the card and
+        # the DM name it in their reader's language.
         settings = await self._settings.get(guild_id)
         now = self._clock.now()
         async with self._db.transaction() as tx:
@@ -305,11 +405,60 @@ class OnboardingService:
                 actor_id=actor_id,
                 reason=reason,
                 now=to_epoch(now),
+                rule=rule,
+                rules=settings.review_rules if rule else None,
             )
-            await self._record(tx, guild_id, actor_id, "application.reject", application.id)
+            await self._record(
+                tx,
+                guild_id,
+                actor_id,
+                "application.reject",
+                application.id,
+                **({"rule": rule.value} if rule else {}),
+            )
             decided = await self._applications.get(tx, application.id)
         assert decided is not None
         return Rejection(decided, cooldown_ends(now, settings.reapply_cooldown_days))
+
+    async def reopen(self, guild_id: int, application_id: int, actor_id: int) -> Application:
+        """Undo a rule's rejection within a day: the application waits for a manager again.
+
+        The re-apply cooldown goes with the rejection. Raises :class:`AlreadyReopened` when
+        someone was first, :class:`AlreadyDecided` when a person decided it,
+        :class:`ReopenTooLate` after the day and :class:`AppliedAgain` when the applicant
+        has a newer application waiting.
+        """
+        settings = await self._settings.get(guild_id)
+        now = self._clock.now()
+        async with self._db.transaction() as tx:
+            application = await self._applications.get(tx, application_id)
+            if application is None or application.guild_id != guild_id:
+                raise ApplicationNotFound()
+            if can_decide(application.status):
+                raise AlreadyReopened()
+            if application.status is not Status.REJECTED or application.decided_by_rule is None:
+                raise AlreadyDecided(application, settings.timezone)
+            assert application.decided_at is not None
+            if now > undo_deadline(application.decided_at):
+                raise ReopenTooLate(application.decided_at, settings.timezone)
+            if application.user_id is None:
+                raise ApplicationNotFound()  # the applicant erased their data
+            if await self._applications.pending_for(tx, guild_id, application.user_id):
+                raise AppliedAgain(application.user_id)
+            if not await self._applications.reopen(tx, application.id, now=to_epoch(now)):
+                raise AlreadyReopened()
+            await self._record(
+                tx,
+                guild_id,
+                actor_id,
+                "application.reopen",
+                application.id,
+                rule=application.decided_by_rule.value,
+            )
+            reopened = await self._applications.get(tx, application.id)
+        assert reopened is not None
+        log.info("application %s re-opened after its rule's rejection", application_id)
+        return reopened
 
     async def past_rejection(self, application: Application) -> Rejection:
         """The :class:`Rejection` of an application rejected earlier (a resumed bulk job)."""
@@ -489,8 +638,10 @@ __all__ = [
     "AlreadyApplied",
     "AlreadyCreator",
     "AlreadyDecided",
+    "AlreadyReopened",
     "ApplicationNotFound",
     "ApplicationsClosed",
+    "AppliedAgain",
     "ApplyResult",
     "Approval",
     "CreatorProfile",
@@ -499,6 +650,7 @@ __all__ = [
     "OnboardingService",
     "ReapplyCooldown",
     "Rejection",
+    "ReopenTooLate",
     "ShopNotConfigured",
     "clean_reason",
 ]

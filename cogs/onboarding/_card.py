@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from bot.domain.applications import Application, Status
+from bot.domain.review_rules import undo_deadline
 from bot.i18n import render
 
 _COLOURS = {
@@ -31,6 +32,7 @@ def card_embed(
             e=application.engagement,
             timezone=timezone,
             notes=notes or [],
+            reopen_until=undo_deadline(application.decided_at) if application.decided_at else None,
         ),
     )
     embed.set_footer(text=render("onboarding.card_footer", language, a=application))
@@ -38,11 +40,16 @@ def card_embed(
 
 
 def card_view(application: Application, language: str) -> discord.ui.View | None:
-    """Approve / Reject / Request info while the application is pending; nothing after."""
+    """Approve / Reject / Request info while the application is pending; Re-open after a
+    rule's rejection (the button itself says when that is too late); nothing after others."""
     # The buttons' callbacks re-render this card (through _flows), so their module imports
     # this one; importing it here, at call time, keeps the two from importing each other.
-    from cogs.onboarding._review import DecisionButton
+    from cogs.onboarding._review import DecisionButton, ReopenButton
 
+    if application.status is Status.REJECTED and application.decided_by_rule is not None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(ReopenButton(application.id, language))
+        return view
     if application.status not in (Status.OPEN, Status.INFO_REQUESTED):
         return None
     view = discord.ui.View(timeout=None)

@@ -18,11 +18,11 @@ from bot.interactions import (
     reply,
     services,
 )
-from bot.services.onboarding import ApplicationNotFound, Approval, NotACreator
+from bot.services.onboarding import ApplicationNotFound, Approval, NotACreator, Rejection
 from bot.translator import text
 from cogs.onboarding import _flows
 from cogs.onboarding._card import card_embed
-from cogs.onboarding._review import DecisionButton
+from cogs.onboarding._review import DecisionButton, ReopenButton
 
 if TYPE_CHECKING:
     from bot.client import CreatorBot
@@ -150,10 +150,10 @@ class OnboardingCog(commands.Cog):
 
     async def cog_load(self) -> None:
         # Cards posted before a restart keep their buttons: they are routed by custom_id.
-        self.bot.add_dynamic_items(DecisionButton)
+        self.bot.add_dynamic_items(DecisionButton, ReopenButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(DecisionButton)
+        self.bot.remove_dynamic_items(DecisionButton, ReopenButton)
 
     @app_commands.command(name="apply", description=text("apply.description"))
     @app_commands.guild_only()
@@ -203,10 +203,24 @@ class OnboardingCog(commands.Cog):
             await _flows.update_card(interaction.client, svc, result.application, [note])
             await reply(interaction, render("onboarding.answered", lang(interaction)))
             return
-        await _flows.post_card(interaction.client, svc, result.application)
-        await reply(
-            interaction, render("onboarding.applied", lang(interaction), a=result.application)
-        )
+        if isinstance(result.decision, Approval):
+            # The card is posted by the approval's flow, with its notes (role, welcome DM).
+            await _flows.complete_approval(interaction.client, svc, result.decision)
+            text = render("onboarding.applied_approved", lang(interaction), a=result.application)
+        elif isinstance(result.decision, Rejection):
+            await _flows.complete_rejection(interaction.client, svc, result.decision)
+            settings = await svc.settings.get(interaction.guild_id)
+            text = render(
+                "onboarding.applied_rejected",
+                lang(interaction),
+                a=result.application,
+                until=result.decision.may_reapply_at,
+                timezone=settings.timezone,
+            )
+        else:
+            await _flows.post_card(interaction.client, svc, result.application)
+            text = render("onboarding.applied", lang(interaction), a=result.application)
+        await reply(interaction, text)
 
     @commands.Cog.listener()
     async def on_app_command_completion(

@@ -35,8 +35,13 @@ def welcome_text(profile: CreatorProfile, public_url: str) -> str:
     )
 
 
-async def post_card(client: discord.Client, services: Services, application: Application) -> bool:
-    """Post a new application's card in the review channel; False if that failed."""
+async def post_card(
+    client: discord.Client,
+    services: Services,
+    application: Application,
+    notes: list[str] | None = None,
+) -> bool:
+    """Post an application's card in the review channel; False if that failed."""
     settings = await services.settings.get(application.guild_id)
     channel_id = settings.review_channel_id
     if channel_id is None:
@@ -44,7 +49,7 @@ async def post_card(client: discord.Client, services: Services, application: App
     language = guild_language(client, application.guild_id)
     try:
         channel = client.get_channel(channel_id) or await client.fetch_channel(channel_id)
-        message = await channel.send(**card_kwargs(application, language, settings.timezone))  # type: ignore[union-attr]
+        message = await channel.send(**card_kwargs(application, language, settings.timezone, notes))  # type: ignore[union-attr]
     except discord.HTTPException as exc:
         log.warning("could not post the card of application %s: %s", application.id, exc.status)
         return False
@@ -55,9 +60,9 @@ async def post_card(client: discord.Client, services: Services, application: App
 async def update_card(
     client: discord.Client, services: Services, application: Application, notes: list[str]
 ) -> None:
-    """Re-render the card after a change; a deleted card is re-posted."""
+    """Re-render the card after a change; a deleted (or never posted) card is posted."""
     if application.review_channel_id is None or application.review_message_id is None:
-        await post_card(client, services, application)
+        await post_card(client, services, application, notes)
         return
     settings = await services.settings.get(application.guild_id)
     language = guild_language(client, application.guild_id)
@@ -66,7 +71,7 @@ async def update_card(
     try:
         await message.edit(**card_kwargs(application, language, settings.timezone, notes))
     except discord.NotFound:
-        await post_card(client, services, application)
+        await post_card(client, services, application, notes)
     except discord.HTTPException as exc:
         log.warning("could not update the card of application %s: %s", application.id, exc.status)
 
@@ -113,9 +118,32 @@ async def complete_rejection(
     )
     notes = [render("onboarding.note_rejected", language, a=application)]
     assert application.user_id is not None
-    notice = notices.rejection(application.guild_id, application.user_id, application.id)
+    notice = notices.rejection(
+        application.guild_id,
+        application.user_id,
+        application.id,
+        by_rule=application.decided_by_rule is not None,
+    )
     notes.append(await _dm_note(client, services, notice, text, language))
     await update_card(client, services, application, notes[1:])
+    return notes
+
+
+async def complete_reopen(
+    client: discord.Client, services: Services, application: Application, actor_id: int
+) -> list[str]:
+    """Tell the applicant their application waits again; the card gets its buttons back."""
+    language = guild_language(client, application.guild_id)
+    notes = [render("onboarding.note_reopened", language, actor=actor_id)]
+    assert application.user_id is not None
+    text = render(
+        "onboarding.reopened_dm",
+        application.locale,
+        server=_server_name(client, application.guild_id),
+    )
+    notice = notices.reopened(application.guild_id, application.user_id, application.id)
+    notes.append(await _dm_note(client, services, notice, text, language))
+    await update_card(client, services, application, notes)
     return notes
 
 

@@ -87,3 +87,36 @@ class DecisionButton(
         )
         notes = await _flows.complete_approval(interaction.client, svc, approval)
         await reply(interaction, "\n".join(notes))
+
+
+class ReopenButton(PersistentButton, template=r"cb:app:reopen:(?P<id>[0-9]{1,20})"):
+    """Re-open on the card of an application an auto-review rule rejected (within a day)."""
+
+    def __init__(self, application_id: int, language: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=render("onboarding.button_reopen", language),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"cb:app:reopen:{application_id}",
+            )
+        )
+        self.application_id = application_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReopenButton:
+        return cls(int(match["id"]), lang(interaction))
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        await is_manager(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        application = await svc.onboarding.reopen(
+            interaction.guild_id, self.application_id, interaction.user.id
+        )
+        notes = await _flows.complete_reopen(
+            interaction.client, svc, application, interaction.user.id
+        )
+        await reply(interaction, "\n".join(notes))

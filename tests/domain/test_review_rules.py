@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.domain.applications import Platform
@@ -10,9 +12,12 @@ from bot.domain.review_rules import (
     Rule,
     Verdict,
     decide,
+    parse_follower_minimum,
     parse_follower_range,
     parse_platforms,
     parse_ratio,
+    parse_switch,
+    undo_deadline,
 )
 from bot.domain.tiers import Tier, check_engagement
 from bot.errors import InvalidSetting
@@ -115,3 +120,21 @@ def test_parse_ratio_and_platforms() -> None:
         parse_ratio("0")
     with pytest.raises(InvalidSetting):
         parse_platforms("myspace")
+
+
+def test_parse_follower_minimum_and_switch() -> None:
+    """A follower minimum as a whole number or off; a switch as true/false or on/off."""
+    assert parse_follower_minimum("1 000") == 1000
+    assert parse_follower_minimum("off") is None and parse_follower_minimum("0") is None
+    with pytest.raises(InvalidSetting) as caught:
+        parse_follower_minimum("many")
+    assert caught.value.option == "auto_reject_below_followers"
+    assert parse_switch(True, "x") is True and parse_switch("off", "x") is False
+    with pytest.raises(InvalidSetting):
+        parse_switch("maybe", "auto_reject_implausible")
+
+
+def test_undo_window_is_a_day() -> None:
+    """A rule's rejection may be re-opened for 24 hours after it was made."""
+    decided = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert undo_deadline(decided) == datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
