@@ -45,10 +45,10 @@ _STYLES = {
 
 
 def broadcast_embed(
-    broadcast: Broadcast, language: str, brand: str, link_url: str | None
+    broadcast: Broadcast, language: str, brand: str, link_url: str | None, *, dm: bool = True
 ) -> discord.Embed:
     """The broadcast as one embed: the manager's title and text as typed (never translated),
-    the frame in ``language``, the link (the creator's own, in a DM) and the image."""
+    the frame in ``language``, the link (in a DM the creator's own) and the image."""
     embed = discord.Embed(
         title=broadcast.title,
         description=broadcast.text,
@@ -57,7 +57,8 @@ def broadcast_embed(
     )
     embed.set_author(name=render("broadcasts.dm_from", language, brand=brand))
     if link_url:
-        embed.add_field(name=render("broadcasts.dm_link", language), value=link_url, inline=False)
+        label = render("broadcasts.dm_link" if dm else "broadcasts.post_link", language)
+        embed.add_field(name=label, value=link_url, inline=False)
     if broadcast.image_url:
         embed.set_image(url=broadcast.image_url)
     return embed
@@ -124,8 +125,6 @@ class BroadcastButton(
             view=None,
             allowed_mentions=NO_MENTIONS,
         )
-        if broadcast.channel_id is not None:
-            await _post(interaction, broadcast, language)
 
         async def progress(current: Job) -> None:
             if not interaction.is_expired():
@@ -135,6 +134,8 @@ class BroadcastButton(
                 )
 
         svc.jobs.start(job, progress)
+        if broadcast.channel_id is not None:
+            await _post(interaction, broadcast, language)
 
 
 def _view(broadcast_id: int, language: str, go: str, count: int) -> discord.ui.View:
@@ -150,9 +151,8 @@ async def _post(interaction: discord.Interaction, broadcast: Broadcast, language
     assert broadcast.channel_id is not None
     guild = interaction.guild
     brand = guild.name if guild else ""
-    embed = broadcast_embed(
-        broadcast, guild_language(client, broadcast.guild_id), brand, broadcast.link
-    )
+    language_there = guild_language(client, broadcast.guild_id)
+    embed = broadcast_embed(broadcast, language_there, brand, broadcast.link, dm=False)
 
     async def send() -> None:
         channel = client.get_channel(broadcast.channel_id) or await client.fetch_channel(
