@@ -256,12 +256,6 @@ class BroadcastService:
             raise BroadcastNotFound()
         return broadcast
 
-    async def campaign(self, broadcast: Broadcast) -> Campaign | None:
-        """The campaign whose links the broadcast hands out, if any."""
-        if broadcast.campaign_id is None:
-            return None
-        return await self._campaigns.get(self._db, broadcast.campaign_id)
-
     async def cancel(self, guild_id: int, broadcast_id: int, actor_id: int) -> Broadcast:
         """Drop a draft: nothing is sent."""
         broadcast = await self.get(guild_id, broadcast_id)
