@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db.adjustments_repo import AdjustmentRepository
 from bot.db.applications_repo import ApplicationRepository
 from bot.db.audit_repo import AuditRepository
+from bot.db.broadcasts_repo import BroadcastRepository
 from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
 from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
@@ -35,6 +36,7 @@ from bot.db.summaries_repo import SummaryRepository
 from bot.metrics import Metrics
 from bot.registry import Services
 from bot.schedule import Schedule
+from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
@@ -131,6 +133,16 @@ async def open_services(
     settings.on_change(summaries.follow_settings)
     jobs = JobService(db, JobRepository(), clock)
     schedule.add_sweep_task("resume bulk jobs", jobs.resume)
+    segments = SegmentService(
+        db,
+        SegmentRepository(),
+        CampaignRepository(),
+        CampaignCatalog(),
+        LevelRepository(),
+        audit,
+        settings,
+        clock,
+    )
     return Services(
         config=config,
         clock=clock,
@@ -182,15 +194,22 @@ async def open_services(
             db, ApplicationRepository(), onboarding, notifications, jobs
         ),
         levels=levels,
-        segments=SegmentService(
+        segments=segments,
+        broadcasts=BroadcastService(
             db,
-            SegmentRepository(),
+            BroadcastRepository(),
+            JobRepository(),
+            jobs,
+            segments,
             CampaignRepository(),
             CampaignCatalog(),
-            LevelRepository(),
-            audit,
+            CreatorRepository(),
+            notifications,
             settings,
+            audit,
             clock,
+            config.public_url,
+            rng,
         ),
     )
 

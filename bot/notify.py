@@ -50,3 +50,21 @@ async def remove_role(
         log.warning("could not remove role %s in guild %s: %s", role_id, guild_id, exc.status)
         return False
     return True
+
+
+UNKNOWN_MEMBER = 10007
+UNKNOWN_USER = 10013
+
+
+async def is_member(client: discord.Client, guild_id: int, user_id: int) -> bool:
+    """Whether the user is still a member of the server (one request; the bot has no
+    members intent). Any answer but Discord's "unknown member/user" counts as yes."""
+    try:
+        await client.http.get_member(guild_id, user_id)
+    except discord.NotFound as exc:
+        if exc.code in (UNKNOWN_MEMBER, UNKNOWN_USER):
+            return False
+        return True
+    except discord.HTTPException as exc:
+        log.warning("could not look up a member of guild %s: %s", guild_id, exc.status)
+    return True

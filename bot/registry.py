@@ -14,6 +14,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.metrics import Metrics
 from bot.schedule import Schedule
+from bot.services.broadcasts import BroadcastService
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
@@ -64,3 +65,4 @@ class Services:
     review_queue: ReviewQueueService
     levels: LevelService
     segments: SegmentService
+    broadcasts: BroadcastService

@@ -16,4 +16,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.review_queue",
     "cogs.levels",
     "cogs.segments",
+    "cogs.broadcasts",
 )

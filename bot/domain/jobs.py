@@ -17,6 +17,7 @@ from typing import Any
 class JobKind(StrEnum):
     APPROVE_APPLICATIONS = "approve_applications"
     REJECT_APPLICATIONS = "reject_applications"
+    BROADCAST = "broadcast"
 
 
 class JobState(StrEnum):

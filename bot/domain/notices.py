@@ -23,6 +23,8 @@ class NoticeKind(StrEnum):
     DELIVERABLE_REJECTED = "dlv-reject"  # a handed-in post was rejected, with the reason
     LEVEL = "level"  # a creator was promoted to a level
     REOPENED = "reopen"  # a rule's rejection was undone: the application waits again
+    BROADCAST = "broadcast"  # a manager's broadcast, one DM per creator
+    BROADCAST_POST = "broadcast-post"  # the same broadcast posted once in a channel
 
 
 _PREFIX = {
@@ -35,6 +37,8 @@ _PREFIX = {
     NoticeKind.DELIVERABLE_REJECTED: "dlv-reject",
     NoticeKind.LEVEL: "level",
     NoticeKind.REOPENED: "reopen",
+    NoticeKind.BROADCAST: "broadcast",
+    NoticeKind.BROADCAST_POST: "broadcast-post",
 }
 
 
@@ -111,3 +115,14 @@ def level_reached(
     """A promotion, told once; reaching the same level again later (a new epoch) is told."""
     key = dedupe_key(NoticeKind.LEVEL, creator_id, level_id, epoch)
     return Notice(NoticeKind.LEVEL, guild_id, user_id, key)
+
+
+def broadcast(guild_id: int, user_id: int, broadcast_id: int, creator_id: int) -> Notice:
+    """One broadcast to one creator: sent once, even if its job is interrupted and resumed."""
+    key = dedupe_key(NoticeKind.BROADCAST, broadcast_id, creator_id)
+    return Notice(NoticeKind.BROADCAST, guild_id, user_id, key)
+
+
+def broadcast_post_key(broadcast_id: int) -> str:
+    """The key of a broadcast's one post in a channel (a notice to no one in particular)."""
+    return dedupe_key(NoticeKind.BROADCAST_POST, broadcast_id)
