@@ -320,8 +320,9 @@ async def play(world: LocalDiscord) -> None:
     await it.wait_followups(1)
     show.shows("mia-manager (only you can see this)", _reply(it))
 
-    await _launch_day(world, show)
+    launched = await _launch_day(world, show)
     await _level_up(world, show, anna)
+    await _broadcast(world, show, launched[0])
 
     emu.assert_no_violations()
     print()
@@ -347,7 +348,7 @@ async def _wait_for(condition: Any, seconds: float = 15.0) -> None:
     raise TimeoutError("the demo waited too long")
 
 
-async def _launch_day(world: LocalDiscord, show: Transcript) -> None:
+async def _launch_day(world: LocalDiscord, show: Transcript) -> list[Any]:
     emu, cast = world.emu, world.cast
     assert cast is not None
     guild = cast.guild.id
@@ -384,6 +385,7 @@ async def _launch_day(world: LocalDiscord, show: Transcript) -> None:
     show.shows("mia-manager (the reply, edited as the job runs)", emu.get_message(it.message))
     show.shows("DM to eli", emu.dms(members[3].id)[-1])
     show.note("a bulk decision is a job: a restart half-way resumes it, nobody twice")
+    return members
 
 
 async def _level_up(world: LocalDiscord, show: Transcript, anna: Any) -> None:
@@ -418,6 +420,55 @@ async def _level_up(world: LocalDiscord, show: Transcript, anna: Any) -> None:
     show.shows("DM to anna", emu.dms(anna.id)[-1])
     has_role = silver.id in emu.member_roles(guild, anna.id)
     show.note(f"anna has the Silver creators role: {'yes' if has_role else 'no'}")
+
+
+async def _broadcast(world: LocalDiscord, show: Transcript, bo: Any) -> None:
+    emu, cast = world.emu, world.cast
+    assert cast is not None
+    guild = cast.guild.id
+    show.heading("12. A segment and a broadcast to it")
+    show.said(cast.manager.name, "/segment create name:instagram-nano tier:nano platform:Instagram")
+    it = await emu.invoke(
+        cast.manager.id,
+        "segment create",
+        options={"name": "instagram-nano", "tier": "nano", "platform": "instagram"},
+        guild_id=guild,
+    )
+    await it.wait_response()
+    if it.response_type == 5:  # "thinking" first, then the answer
+        await it.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(it))
+    show.said(cast.manager.name, "/broadcast segment segment:instagram-nano")
+    opened = await emu.invoke(
+        cast.manager.id,
+        "broadcast segment",
+        options={"segment": "instagram-nano"},
+        guild_id=guild,
+    )
+    await opened.wait_response()
+    brief = {
+        "title": "Spring drop",
+        "text": "The lemon loaf is back. Post it this week and tell your followers!",
+        "link": "https://shop.example.com/spring",
+    }
+    show.note(f"a form opens; mia writes: {brief['title']} · {brief['text']} · {brief['link']}")
+    submitted = await emu.submit_modal(opened, brief, user_id=cast.manager.id)
+    await submitted.wait_followups(1)
+    asked = submitted.followups[0]
+    show.shows("mia-manager (only you can see this)", asked)
+    label = next(
+        c["label"]
+        for row in asked.components
+        for c in row["components"]
+        if c.get("label", "").startswith("Send to")
+    )
+    show.said(cast.manager.name, f"clicks [ {label} ]")
+    go = await emu.click(asked, label=label, user_id=cast.manager.id)
+    await go.wait_response()
+    await _wait_for(lambda: (emu.get_message(asked).content or "").startswith("Done:"))
+    show.shows("mia-manager (the reply, edited as the job runs)", emu.get_message(asked))
+    show.shows("DM to bo", emu.dms(bo.id)[-1])
+    show.note("each creator's link is their own tracking link; a restart never sends it twice")
 
 
 async def run_demo(verbose: bool = False) -> int:

@@ -146,7 +146,7 @@ async def test_broadcast_to_a_segment_with_closed_dms(world: LocalDiscord) -> No
         assert embed["title"] == "Spring drop @everyone"
         assert embed["author"]["name"] == "A message from Brand HQ"
         assert embed["fields"] == [
-            {"name": "Your link:", "value": links[member.id], "inline": False}
+            {"name": "Your link", "value": links[member.id], "inline": False}
         ]
         assert embed["image"]["url"].endswith("/spring.png")
     assert links[members[0].id] != links[members[3].id]
@@ -154,7 +154,7 @@ async def test_broadcast_to_a_segment_with_closed_dms(world: LocalDiscord) -> No
     posts = world.emu.messages(world.cast.announcements.id)
     assert len(posts) == 1 and posts[0].embeds[0]["title"] == "Spring drop @everyone"
     assert posts[0].embeds[0]["fields"] == [
-        {"name": "Link:", "value": f"{SHOP}/spring", "inline": False}
+        {"name": "Link", "value": f"{SHOP}/spring", "inline": False}
     ]
     world.emu.assert_no_violations()
 
@@ -181,7 +181,7 @@ async def test_broadcast_in_dutch(world: LocalDiscord) -> None:
         assert embed["author"]["name"] == "Een bericht van Brand HQ"
         assert embed["description"] == "Nieuwe smaken!"
         assert embed["fields"][0] == {
-            "name": "Jouw link:",
+            "name": "Jouw link",
             "value": links[member.id],
             "inline": False,
         }

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.timeout(120)
 
 async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
     """The transcript shows setup, apply, approve, click, order, stats, summary, a reminder,
-    a bulk approval and a level-up."""
+    a bulk approval, a level-up and a broadcast."""
     assert await run_demo() == 0
     out = capsys.readouterr().out
     for expected in (
@@ -32,6 +32,9 @@ async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
         "15% from 1 order in the last 30 days, role @Silver",
         "You reached Silver: 15% from now on.",
         "anna has the Silver creators role: yes",
+        "matches 4 creators now",
+        "Send to **4** creators of **instagram\\-nano**?",
+        "Done: “Spring drop” sent to 4 of 4 creators, 0 closed DMs, 0 left the server.",
         "Demo finished",
     ):
         assert expected in out, expected
