@@ -15,6 +15,7 @@ from bot.db.adjustments_repo import AdjustmentRepository
 from bot.db.applications_repo import ApplicationRepository
 from bot.db.audit_repo import AuditRepository
 from bot.db.broadcasts_repo import BroadcastRepository
+from bot.db.bulk_deliverables_repo import BulkDeliverableRepository
 from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
 from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
@@ -37,6 +38,7 @@ from bot.metrics import Metrics
 from bot.registry import Services
 from bot.schedule import Schedule
 from bot.services.broadcasts import BroadcastService
+from bot.services.bulk_deliverables import BulkDeliverableService
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
@@ -210,6 +212,19 @@ async def open_services(
             clock,
             config.public_url,
             rng,
+        ),
+        bulk_deliverables=BulkDeliverableService(
+            db,
+            BulkDeliverableRepository(),
+            DeliverableRepository(),
+            CreatorRepository(),
+            JobRepository(),
+            jobs,
+            segments,
+            notifications,
+            settings,
+            audit,
+            clock,
         ),
     )
 

@@ -124,13 +124,16 @@ class DeliverableRepository:
         currency: str,
         created_by: int,
         now: int,
+        bulk_id: int | None = None,
+        bulk_slot: int | None = None,
     ) -> int:
-        """Plan a deliverable; its due time is set ``now``."""
+        """Plan a deliverable; its due time is set ``now``. A bulk request's deliverable
+        carries the request and its slot (unique per request and creator)."""
         query = """
             INSERT INTO deliverables (guild_id, creator_id, contract_id, platform, kind, due_at,
                                       due_set_at, fee_minor, currency, created_by, created_at,
-                                      updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      updated_at, bulk_id, bulk_slot)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
         new_id = await tx.insert(
             query,
@@ -146,9 +149,16 @@ class DeliverableRepository:
             created_by,
             now,
             now,
+            bulk_id,
+            bulk_slot,
         )
         assert new_id is not None
         return new_id
+
+    async def of_bulk(self, q: Queries, bulk_id: int, creator_id: int) -> list[Deliverable]:
+        """The deliverables a bulk request made for one creator, by slot."""
+        query = _SELECT + " WHERE d.bulk_id = ? AND d.creator_id = ? ORDER BY d.bulk_slot"
+        return [_deliverable(r) for r in await q.fetch_all(query, bulk_id, creator_id)]
 
     async def get(self, q: Queries, deliverable_id: int) -> Deliverable | None:
         row = await q.fetch_one(_SELECT + " WHERE d.id = ?", deliverable_id)

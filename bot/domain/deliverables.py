@@ -21,6 +21,8 @@ from bot.errors import CreatorbotError
 
 OVERDUE_NOTICES = 3
 _LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}$")
+_DAYS_AHEAD = re.compile(r"^(\d{1,3}) ?d$")
+MAX_DAYS_AHEAD = 366
 
 
 class Kind(StrEnum):
@@ -55,13 +57,20 @@ class InvalidSubmission(CreatorbotError):
 
 
 def parse_due(text: str, timezone: str, now: datetime) -> datetime:
-    """``YYYY-MM-DD HH:MM`` in the server's timezone, or ISO 8601 with an offset → UTC.
+    """``YYYY-MM-DD HH:MM`` in the server's timezone, ISO 8601 with an offset, or ``14d``
+    (that many days from now, at this time of day, to the minute) → UTC.
 
     A local time that does not exist (the hour skipped when clocks go forward) is refused;
     an ambiguous one (the hour repeated when clocks go back) means its first occurrence.
     """
     value = " ".join(str(text).split())
     zone = ZoneInfo(timezone)
+    ahead = _DAYS_AHEAD.match(value.lower())
+    if ahead:
+        days = int(ahead[1])
+        if not 1 <= days <= MAX_DAYS_AHEAD:
+            raise InvalidDue(reason="format", value=value, timezone=timezone)
+        return (now + timedelta(days=days)).replace(second=0, microsecond=0)
     if _LOCAL.match(value):
         try:
             naive = datetime.fromisoformat(value.replace(" ", "T"))

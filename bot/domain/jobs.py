@@ -18,6 +18,7 @@ class JobKind(StrEnum):
     APPROVE_APPLICATIONS = "approve_applications"
     REJECT_APPLICATIONS = "reject_applications"
     BROADCAST = "broadcast"
+    BULK_DELIVERABLES = "bulk_deliverables"
 
 
 class JobState(StrEnum):

@@ -25,6 +25,7 @@ class NoticeKind(StrEnum):
     REOPENED = "reopen"  # a rule's rejection was undone: the application waits again
     BROADCAST = "broadcast"  # a manager's broadcast, one DM per creator
     BROADCAST_POST = "broadcast-post"  # the same broadcast posted once in a channel
+    DELIVERABLES_PLANNED = "dlv-bulk"  # deliverables planned for a creator by a bulk request
 
 
 _PREFIX = {
@@ -39,6 +40,7 @@ _PREFIX = {
     NoticeKind.REOPENED: "reopen",
     NoticeKind.BROADCAST: "broadcast",
     NoticeKind.BROADCAST_POST: "broadcast-post",
+    NoticeKind.DELIVERABLES_PLANNED: "dlv-bulk",
 }
 
 
@@ -126,3 +128,9 @@ def broadcast(guild_id: int, user_id: int, broadcast_id: int, creator_id: int) -
 def broadcast_post_key(broadcast_id: int) -> str:
     """The key of a broadcast's one post in a channel (a notice to no one in particular)."""
     return dedupe_key(NoticeKind.BROADCAST_POST, broadcast_id)
+
+
+def deliverables_planned(guild_id: int, user_id: int, bulk_id: int, creator_id: int) -> Notice:
+    """A creator's new deliverables from one bulk request: told once per request."""
+    key = dedupe_key(NoticeKind.DELIVERABLES_PLANNED, bulk_id, creator_id)
+    return Notice(NoticeKind.DELIVERABLES_PLANNED, guild_id, user_id, key)

@@ -11,13 +11,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
+from bot.domain.bulk_deliverables import MAX_COUNT
 from bot.domain.deliverables import Kind
+from bot.domain.jobs import ItemResult, Job, JobItem, JobKind
+from bot.errors import CreatorbotError
 from bot.i18n import render
 from bot.interactions import (
     NO_MENTIONS,
     ManagerGroup,
     guild_language,
     lang,
+    name_choices,
     reply,
     services,
 )
@@ -25,6 +29,7 @@ from bot.notify import send_dm
 from bot.services.deliverables import Metrics, ReminderJob
 from bot.services.notifications import RecipientUnreachable
 from bot.translator import text
+from cogs.deliverables._bulk import BulkButton, confirmation, plan_item
 from cogs.deliverables._review import ReviewButton, post_card
 from cogs.deliverables._views import describe
 from cogs.onboarding._cog import PLATFORMS
@@ -50,42 +55,68 @@ class DeliverableGroup(
 ):
     @app_commands.command(name="add", description=text("deliverable.add.description"))
     @app_commands.describe(
-        member=text("deliverable.options.member"),
         platform=text("deliverable.options.platform"),
         kind=text("deliverable.options.kind"),
         due=text("deliverable.options.due"),
+        member=text("deliverable.options.member"),
+        segment=text("deliverable.options.segment"),
         fee=text("deliverable.options.fee"),
+        count=text("deliverable.options.count"),
     )
     @app_commands.choices(platform=PLATFORM_CHOICES, kind=KIND_CHOICES)
     async def add(
         self,
         interaction: discord.Interaction,
-        member: discord.Member,
         platform: app_commands.Choice[str],
         kind: app_commands.Choice[str],
-        due: app_commands.Range[str, 10, 40],
+        due: app_commands.Range[str, 2, 40],
+        member: discord.Member | None = None,
+        segment: app_commands.Range[str, 1, 40] | None = None,
         fee: app_commands.Range[str, 1, 20] | None = None,
+        count: app_commands.Range[int, 1, MAX_COUNT] = 1,
     ) -> None:
         svc = services(interaction)
-        item = await svc.deliverables.add(
-            member.guild.id,
-            interaction.user.id,
-            member.id,
-            platform=platform.value,
-            kind=kind.value,
-            due=due,
-            fee=fee,
-        )
-        settings = await svc.settings.get(member.guild.id)
         language = lang(interaction)
-        await reply(
-            interaction,
-            render(
-                "deliverables.added",
-                language,
-                **describe(item, language, settings.timezone, svc.clock.now()),
-            ),
-        )
+        assert interaction.guild_id is not None
+        if (member is None) == (segment is None):
+            raise CreatorbotError("deliverables.member_or_segment", both=member is not None)
+        settings = await svc.settings.get(interaction.guild_id)
+        if segment is not None:
+            request = await svc.bulk_deliverables.ask(
+                interaction.guild_id,
+                interaction.user.id,
+                segment=segment,
+                platform=platform.value,
+                kind=kind.value,
+                due=due,
+                fee=fee,
+                count=count,
+            )
+            await reply(interaction, **confirmation(request, language, settings.timezone))
+            return
+        assert member is not None
+        lines = []
+        for _ in range(count):
+            item = await svc.deliverables.add(
+                interaction.guild_id,
+                interaction.user.id,
+                member.id,
+                platform=platform.value,
+                kind=kind.value,
+                due=due,
+                fee=fee,
+            )
+            described = describe(item, language, settings.timezone, svc.clock.now())
+            lines.append(render("deliverables.added", language, **described))
+        await reply(interaction, "\n".join(lines))
+
+    @add.autocomplete("segment")
+    async def _segment(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        names = await services(interaction).segments.names(interaction.guild_id)
+        return name_choices(["all", *names], current)
 
     @app_commands.command(name="list", description=text("deliverable.list.description"))
     @app_commands.describe(member=text("deliverable.options.member"))
@@ -296,10 +327,16 @@ class DeliverablesCog(commands.Cog):
         svc = self.bot.services
         svc.schedule.add_sweep_task("deliverable reminders", self.send_reminders)
         # Cards posted before a restart keep their buttons: they are routed by custom_id.
-        self.bot.add_dynamic_items(ReviewButton)
+        self.bot.add_dynamic_items(ReviewButton, BulkButton)
+        svc.jobs.register(JobKind.BULK_DELIVERABLES, self.plan_item)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ReviewButton)
+        self.bot.remove_dynamic_items(ReviewButton, BulkButton)
+        await self.bot.services.jobs.unregister(JobKind.BULK_DELIVERABLES)
+
+    async def plan_item(self, job: Job, item: JobItem) -> ItemResult:
+        """One creator of a bulk request (``/deliverable add segment:``)."""
+        return await plan_item(self.bot, job, item)
 
     @app_commands.command(name="deliverables", description=text("deliverables.description"))
     @app_commands.guild_only()

@@ -29,6 +29,13 @@ def test_due_is_read_in_the_server_timezone() -> None:
     )
 
 
+def test_days_from_now() -> None:
+    """``14d`` is fourteen days from now, to the minute, whatever the timezone."""
+    now = NOW.replace(second=42)
+    assert parse_due("14d", AMS, now) == datetime(2026, 10, 15, 8, 0, tzinfo=UTC)
+    assert parse_due(" 3 D ", AMS, now) == datetime(2026, 10, 4, 8, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -36,6 +43,8 @@ def test_due_is_read_in_the_server_timezone() -> None:
         ("tomorrow", "format"),
         ("2026-09-01 10:00", "past"),
         ("2026-12-01 25:00", "format"),
+        ("0d", "format"),
+        ("400d", "format"),
     ],
 )
 def test_bad_due_times(text: str, reason: str) -> None:

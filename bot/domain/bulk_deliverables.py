@@ -1,0 +1,105 @@
+"""Bulk deliverables: one request planning the same deliverables for every creator of a
+segment, and which creators it skips.
+
+Pure: the request, its states, the rule that a creator who already has such a deliverable
+around the same due time is skipped, and the summary of a finished job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.deliverables import OPEN, Deliverable, Kind, Status
+
+MAX_COUNT = 10
+# Two deliverables of the same platform and kind due this close together are "the same
+# one": a second request for the segment must not give such a creator a duplicate.
+SAME_DUE_WINDOW = timedelta(hours=24)
+
+# Outcomes of one creator's item, counted on the job.
+DM_SENT = "dm_sent"
+DM_CLOSED = "dm_closed"
+DM_FAILED = "dm_failed"
+ALREADY_HAS_ONE = "already_has_one"
+INACTIVE = "inactive"
+
+
+class BulkState(StrEnum):
+    DRAFT = "draft"  # asked, waiting for the manager's confirmation
+    STARTED = "started"  # confirmed: its job creates the deliverables
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """What every creator of ``segment`` gets: ``count`` × platform/kind, due at ``due_at``."""
+
+    id: int
+    guild_id: int
+    segment: str
+    platform: str
+    kind: Kind
+    count: int
+    due_at: datetime
+    fee_minor: int
+    currency: str
+    recipients: int
+    state: BulkState
+    job_id: int | None
+    created_by: int
+    created_at: datetime
+
+
+def already_has_one(
+    existing: Iterable[Deliverable], platform: str, kind: Kind, due_at: datetime
+) -> Deliverable | None:
+    """The creator's open deliverable of this platform and kind due within a day of
+    ``due_at`` (or one already handed in for review), if there is one."""
+    for item in existing:
+        if item.platform != platform or item.kind is not kind:
+            continue
+        if item.status not in OPEN and item.status is not Status.SUBMITTED:
+            continue
+        if abs(item.due_at - due_at) < SAME_DUE_WINDOW:
+            return item
+    return None
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """Where a bulk request's job stands, from the job's counts."""
+
+    creators: int  # creators who got their deliverables
+    deliverables: int
+    already: int
+    inactive: int
+    failed: int
+    closed: int  # creators told by DM who have their DMs closed
+    total: int
+    finished: bool
+
+    @property
+    def skipped(self) -> int:
+        return self.already + self.inactive
+
+    @property
+    def processed(self) -> int:
+        return self.creators + self.skipped + self.failed
+
+
+def summarise(count: int, total: int, counts: Mapping[str, int], finished: bool) -> BulkSummary:
+    """The summary of a job whose items each planned ``count`` deliverables."""
+    creators = int(counts.get("done", 0))
+    return BulkSummary(
+        creators=creators,
+        deliverables=creators * count,
+        already=int(counts.get(ALREADY_HAS_ONE, 0)),
+        inactive=int(counts.get(INACTIVE, 0)),
+        failed=int(counts.get("failed", 0)),
+        closed=int(counts.get(DM_CLOSED, 0)),
+        total=total,
+        finished=finished,
+    )

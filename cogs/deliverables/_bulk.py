@@ -1,0 +1,116 @@
+"""``/deliverable add segment:``: the confirmation, its buttons, and the job's items."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.domain.bulk_deliverables import DM_CLOSED, DM_FAILED, DM_SENT, BulkRequest
+from bot.domain.jobs import ItemResult, ItemState, Job, JobItem
+from bot.i18n import render
+from bot.interactions import NO_MENTIONS, PersistentButton, is_manager, lang, services
+from bot.notify import send_dm
+from bot.services.notifications import Delivery
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
+
+log = logging.getLogger(__name__)
+
+_OUTCOME = {Delivery.SENT: DM_SENT, Delivery.UNDELIVERABLE: DM_CLOSED}
+_STYLES = {"go": discord.ButtonStyle.success, "no": discord.ButtonStyle.secondary}
+
+
+def confirmation(request: BulkRequest, language: str, timezone: str) -> dict[str, Any]:
+    """The confirmation message: what each creator gets, with Confirm and Cancel."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(BulkButton("go", request.id, language, count=request.recipients))
+    view.add_item(BulkButton("no", request.id, language))
+    content = render("deliverables.bulk_confirm", language, r=request, timezone=timezone)
+    return {"content": content, "view": view}
+
+
+async def _job_text(interaction: discord.Interaction, job: Job, language: str) -> str:
+    _request, summary = await services(interaction).bulk_deliverables.summary(job)
+    key = "deliverables.bulk_done" if job.finished else "deliverables.bulk_progress"
+    return render(key, language, s=summary)
+
+
+class BulkButton(PersistentButton, template=r"cb:bd:(?P<action>go|no):(?P<id>[0-9]{1,19})"):
+    """Confirm or cancel a bulk request. The request is stored, so this works after a
+    restart; pressing Confirm twice starts one job."""
+
+    def __init__(self, action: str, request_id: int, language: str, *, count: int = 0) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=render(f"deliverables.bulk_button_{action}", language, n=count),
+                style=_STYLES[action],
+                custom_id=f"cb:bd:{action}:{request_id}",
+            )
+        )
+        self.action = action
+        self.request_id = request_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BulkButton:
+        return cls(match["action"], int(match["id"]), lang(interaction))
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        await is_manager(interaction)
+        svc = services(interaction)
+        language = lang(interaction)
+        assert interaction.guild_id is not None
+        if self.action == "no":
+            await svc.bulk_deliverables.cancel(
+                interaction.guild_id, interaction.user.id, self.request_id
+            )
+            await interaction.response.edit_message(
+                content=render("deliverables.bulk_cancelled", language), view=None
+            )
+            return
+        job = await svc.bulk_deliverables.start(
+            interaction.guild_id, interaction.user.id, self.request_id
+        )
+        await interaction.response.edit_message(
+            content=await _job_text(interaction, job, language),
+            view=None,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+        async def progress(current: Job) -> None:
+            if not interaction.is_expired():
+                await interaction.edit_original_response(
+                    content=await _job_text(interaction, current, language),
+                    allowed_mentions=NO_MENTIONS,
+                )
+
+        svc.jobs.start(job, progress)
+
+
+async def plan_item(bot: CreatorBot, job: Job, item: JobItem) -> ItemResult:
+    """One creator of a bulk request: their deliverables, then one DM telling them."""
+    svc = bot.services
+    step = await svc.bulk_deliverables.plan_item(job, item)
+    if step.skipped is not None:
+        return ItemResult(ItemState.SKIPPED, step.skipped)
+    assert step.creator is not None and step.creator.user_id is not None
+    if step.earlier is not None:
+        # Attempted before a restart: the DM is never repeated.
+        return ItemResult(ItemState.DONE, _OUTCOME.get(step.earlier, DM_FAILED))
+    settings = await svc.settings.get(job.guild_id)
+    language = step.creator.locale
+    content = render(
+        "deliverables.bulk_dm", language, items=step.planned, timezone=settings.timezone
+    )
+    user_id = step.creator.user_id
+
+    async def send() -> None:
+        await send_dm(bot, user_id, content=content)
+
+    delivery = await svc.bulk_deliverables.tell(step, send)
+    return ItemResult(ItemState.DONE, _OUTCOME.get(delivery, DM_FAILED))
