@@ -15,7 +15,7 @@ from bot.db.adjustments_repo import AdjustmentRepository
 from bot.db.applications_repo import ApplicationRepository
 from bot.db.audit_repo import AuditRepository
 from bot.db.broadcasts_repo import BroadcastRepository
-from bot.db.bulk_deliverables_repo import BulkDeliverableRepository
+from bot.db.bulk_requests_repo import BulkRequestRepository
 from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
 from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
@@ -38,7 +38,7 @@ from bot.metrics import Metrics
 from bot.registry import Services
 from bot.schedule import Schedule
 from bot.services.broadcasts import BroadcastService
-from bot.services.bulk_deliverables import BulkDeliverableService
+from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
@@ -135,6 +135,16 @@ async def open_services(
     settings.on_change(summaries.follow_settings)
     jobs = JobService(db, JobRepository(), clock)
     schedule.add_sweep_task("resume bulk jobs", jobs.resume)
+    deliverables = DeliverableService(
+        db,
+        DeliverableRepository(),
+        CreatorRepository(),
+        MoneyRepository(),
+        audit,
+        settings,
+        clock,
+        ledger,
+    )
     segments = SegmentService(
         db,
         SegmentRepository(),
@@ -158,16 +168,7 @@ async def open_services(
         campaigns=campaigns,
         conversions=conversions,
         refund_lines=RefundLines(db, AdjustmentRepository(), _woocommerce_api(config, clock)),
-        deliverables=DeliverableService(
-            db,
-            DeliverableRepository(),
-            CreatorRepository(),
-            MoneyRepository(),
-            audit,
-            settings,
-            clock,
-            ledger,
-        ),
+        deliverables=deliverables,
         plans=PlanService(
             db, MoneyRepository(), CampaignRepository(), CreatorRepository(), audit, settings, clock
         ),
@@ -213,10 +214,11 @@ async def open_services(
             config.public_url,
             rng,
         ),
-        bulk_deliverables=BulkDeliverableService(
+        bulk_requests=BulkRequestService(
             db,
-            BulkDeliverableRepository(),
+            BulkRequestRepository(),
             DeliverableRepository(),
+            deliverables,
             CreatorRepository(),
             JobRepository(),
             jobs,

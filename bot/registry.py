@@ -15,7 +15,7 @@ from bot.db.connection import Database
 from bot.metrics import Metrics
 from bot.schedule import Schedule
 from bot.services.broadcasts import BroadcastService
-from bot.services.bulk_deliverables import BulkDeliverableService
+from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
@@ -67,4 +67,4 @@ class Services:
     levels: LevelService
     segments: SegmentService
     broadcasts: BroadcastService
-    bulk_deliverables: BulkDeliverableService
+    bulk_requests: BulkRequestService

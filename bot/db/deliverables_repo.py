@@ -333,11 +333,14 @@ class DeliverableRepository:
         plan_id: int | None,
         created_by: int,
         now: int,
+        bulk_id: int | None = None,
     ) -> int:
+        """A contract; one made by a bulk request carries it (one per request and creator)."""
         query = """
             INSERT INTO contracts (guild_id, creator_id, title, starts_at, ends_at, fee_minor,
-                                   total_fee_minor, currency, plan_id, created_by, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   total_fee_minor, currency, plan_id, created_by, created_at,
+                                   bulk_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
         new_id = await tx.insert(
             query,
@@ -352,9 +355,32 @@ class DeliverableRepository:
             plan_id,
             created_by,
             now,
+            bulk_id,
         )
         assert new_id is not None
         return new_id
+
+    async def contract_of_bulk(
+        self, q: Queries, bulk_id: int, creator_id: int
+    ) -> tuple[Contract, list[Deliverable]] | None:
+        """The contract a bulk request made for one creator, with its deliverables."""
+        query = "SELECT * FROM contracts WHERE bulk_id = ? AND creator_id = ?"
+        row = await q.fetch_one(query, bulk_id, creator_id)
+        if row is None:
+            return None
+        items = _SELECT + " WHERE d.contract_id = ? ORDER BY d.due_at"
+        return _contract(row), [_deliverable(r) for r in await q.fetch_all(items, row["id"])]
+
+    async def active_contract_titled(
+        self, q: Queries, creator_id: int, title: str
+    ) -> Contract | None:
+        """The creator's active contract with this title (any case), if any."""
+        query = """
+            SELECT * FROM contracts
+            WHERE creator_id = ? AND status = 'active' AND title = ? COLLATE NOCASE
+        """
+        row = await q.fetch_one(query, creator_id, title)
+        return None if row is None else _contract(row)
 
     async def contract(self, q: Queries, contract_id: int) -> Contract | None:
         row = await q.fetch_one("SELECT * FROM contracts WHERE id = ?", contract_id)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -261,3 +262,74 @@ def spread_due_times(start: datetime, days: int, count: int) -> list[datetime]:
     """``count`` due times evenly over ``days`` from ``start``, the last one at the end."""
     step = timedelta(days=days) / count
     return [start + step * (n + 1) for n in range(count)]
+
+
+@dataclass(frozen=True)
+class PostShape:
+    """A contract template's posts: ``count`` of one platform and kind over ``days``."""
+
+    platform: str
+    kind: Kind
+    count: int
+    days: int
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """A contract as ``/contract create`` gives it, read and checked, before it is stored.
+
+    Kept as JSON (:meth:`to_json`) by a bulk request, so every creator of a segment gets the
+    same terms however long the job takes.
+    """
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    fee_minor: int
+    total_fee_minor: int
+    currency: str
+    plan_id: int | None = None
+    gift: str | None = None
+    gift_cost_minor: int = 0
+    posts: PostShape | None = None
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "title": self.title,
+            "starts_at": int(self.starts_at.timestamp()),
+            "ends_at": int(self.ends_at.timestamp()),
+            "fee_minor": self.fee_minor,
+            "total_fee_minor": self.total_fee_minor,
+            "currency": self.currency,
+            "plan_id": self.plan_id,
+            "gift": self.gift,
+            "gift_cost_minor": self.gift_cost_minor,
+        }
+        if self.posts is not None:
+            data["posts"] = {
+                "platform": self.posts.platform,
+                "kind": self.posts.kind.value,
+                "count": self.posts.count,
+                "days": self.posts.days,
+            }
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ContractTerms:
+        posts = data.get("posts")
+        return cls(
+            title=str(data["title"]),
+            starts_at=datetime.fromtimestamp(int(data["starts_at"]), UTC),
+            ends_at=datetime.fromtimestamp(int(data["ends_at"]), UTC),
+            fee_minor=int(data["fee_minor"]),
+            total_fee_minor=int(data["total_fee_minor"]),
+            currency=str(data["currency"]),
+            plan_id=data.get("plan_id"),
+            gift=data.get("gift"),
+            gift_cost_minor=int(data.get("gift_cost_minor", 0)),
+            posts=(
+                PostShape(posts["platform"], Kind(posts["kind"]), posts["count"], posts["days"])
+                if posts
+                else None
+            ),
+        )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock, to_epoch
 from bot.db.audit_repo import AuditRepository
-from bot.db.connection import Database
+from bot.db.connection import Database, Transaction
 from bot.db.creators_repo import CreatorRepository
 from bot.db.deliverables_repo import DeliverableRepository, PostNumbers
 from bot.db.ledger_repo import LedgerRepository
@@ -24,9 +24,11 @@ from bot.domain.commission import InvalidPlan, parse_money
 from bot.domain.creators import Creator
 from bot.domain.deliverables import (
     Contract,
+    ContractTerms,
     Deliverable,
     InvalidDue,
     Kind,
+    PostShape,
     Status,
     check_submission_url,
     parse_due,
@@ -330,8 +332,38 @@ class DeliverableService:
         template: str | None = None,
     ) -> tuple[Contract, list[Deliverable]]:
         """A contract; with a template it also plans the template's deliverables."""
-        settings = await self._settings.get(guild_id)
         creator = await self._creator(guild_id, user_id)
+        terms = await self.contract_terms(
+            guild_id,
+            title=title,
+            start=start,
+            end=end,
+            fee=fee,
+            total_fee=total_fee,
+            plan=plan,
+            gift=gift,
+            gift_cost=gift_cost,
+            template=template,
+        )
+        async with self._db.transaction() as tx:
+            return await self.write_contract(tx, creator, actor_id, terms)
+
+    async def contract_terms(
+        self,
+        guild_id: int,
+        *,
+        title: str,
+        start: str,
+        end: str | None = None,
+        fee: str | None = None,
+        total_fee: str | None = None,
+        plan: str | None = None,
+        gift: str | None = None,
+        gift_cost: str | None = None,
+        template: str | None = None,
+    ) -> ContractTerms:
+        """What ``/contract create`` typed, read and checked (nothing is stored)."""
+        settings = await self._settings.get(guild_id)
         now = self._clock.now()
         starts_at = _start(start, settings.timezone, now)
         shape = await self._repo.template(self._db, guild_id, template) if template else None
@@ -348,7 +380,6 @@ class DeliverableService:
         fee_minor = (
             parse_money(fee, settings.currency) if fee else (shape.fee_minor if shape else 0)
         )
-        total_minor = parse_money(total_fee, settings.currency) if total_fee else 0
         plan_id = None
         if plan:
             found_plan = await self._money.plan_by_name(self._db, guild_id, plan)
@@ -357,65 +388,99 @@ class DeliverableService:
             plan_id = found_plan.id
         if gift_cost and not gift:
             raise InvalidPlan(problem="amount", value=gift_cost)
-        stamp = to_epoch(now)
-        async with self._db.transaction() as tx:
-            contract_id = await self._repo.insert_contract(
+        return ContractTerms(
+            title=" ".join(title.split())[:100],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            fee_minor=fee_minor,
+            total_fee_minor=parse_money(total_fee, settings.currency) if total_fee else 0,
+            currency=settings.currency,
+            plan_id=plan_id,
+            gift=" ".join(gift.split())[:200] if gift else None,
+            gift_cost_minor=parse_money(gift_cost, settings.currency) if gift_cost else 0,
+            posts=(
+                PostShape(shape.platform, Kind(shape.kind), shape.count, shape.days)
+                if shape is not None
+                else None
+            ),
+        )
+
+    async def write_contract(
+        self,
+        tx: Transaction,
+        creator: Creator,
+        actor_id: int,
+        terms: ContractTerms,
+        *,
+        bulk_id: int | None = None,
+    ) -> tuple[Contract, list[Deliverable]]:
+        """Store a contract on ``terms`` with its gift, plan and deliverables, in ``tx``."""
+        guild_id = creator.guild_id
+        stamp = to_epoch(self._clock.now())
+        contract_id = await self._repo.insert_contract(
+            tx,
+            guild_id=guild_id,
+            creator_id=creator.id,
+            title=terms.title,
+            starts_at=to_epoch(terms.starts_at),
+            ends_at=to_epoch(terms.ends_at),
+            fee_minor=terms.fee_minor,
+            total_fee_minor=terms.total_fee_minor,
+            currency=terms.currency,
+            plan_id=terms.plan_id,
+            created_by=actor_id,
+            now=stamp,
+            bulk_id=bulk_id,
+        )
+        if terms.gift:
+            await self._repo.insert_gift(
                 tx,
                 guild_id=guild_id,
                 creator_id=creator.id,
-                title=" ".join(title.split())[:100],
-                starts_at=to_epoch(starts_at),
-                ends_at=to_epoch(ends_at),
-                fee_minor=fee_minor,
-                total_fee_minor=total_minor,
-                currency=settings.currency,
-                plan_id=plan_id,
+                contract_id=contract_id,
+                description=terms.gift,
+                cost_minor=terms.gift_cost_minor,
+                currency=terms.currency,
                 created_by=actor_id,
                 now=stamp,
             )
-            if gift:
-                await self._repo.insert_gift(
-                    tx,
-                    guild_id=guild_id,
-                    creator_id=creator.id,
-                    contract_id=contract_id,
-                    description=" ".join(gift.split())[:200],
-                    cost_minor=parse_money(gift_cost, settings.currency) if gift_cost else 0,
-                    currency=settings.currency,
-                    created_by=actor_id,
-                    now=stamp,
-                )
-            if plan_id is not None:
-                await self._money.set_creator_plan(tx, creator.id, plan_id)
-            created: list[int] = []
-            if shape is not None:
-                for due_at in spread_due_times(starts_at, shape.days, shape.count):
-                    created.append(
-                        await self._repo.insert(
-                            tx,
-                            guild_id=guild_id,
-                            creator_id=creator.id,
-                            contract_id=contract_id,
-                            platform=shape.platform,
-                            kind=shape.kind,
-                            due_at=to_epoch(due_at),
-                            fee_minor=fee_minor,
-                            currency=settings.currency,
-                            created_by=actor_id,
-                            now=stamp,
-                        )
+        if terms.plan_id is not None:
+            await self._money.set_creator_plan(tx, creator.id, terms.plan_id)
+        created: list[int] = []
+        if terms.posts is not None:
+            posts = terms.posts
+            for due_at in spread_due_times(terms.starts_at, posts.days, posts.count):
+                created.append(
+                    await self._repo.insert(
+                        tx,
+                        guild_id=guild_id,
+                        creator_id=creator.id,
+                        contract_id=contract_id,
+                        platform=posts.platform,
+                        kind=posts.kind.value,
+                        due_at=to_epoch(due_at),
+                        fee_minor=terms.fee_minor,
+                        currency=terms.currency,
+                        created_by=actor_id,
+                        now=stamp,
                     )
-            await self._audit.record(
-                tx,
-                guild_id=guild_id,
-                actor_id=actor_id,
-                action="contract.create",
-                subject=f"contract:{contract_id}",
-                detail={"deliverables": len(created), "fee": fee_minor, "total": total_minor},
-                now=stamp,
-            )
-            contract = await self._repo.contract(tx, contract_id)
-            items = [d for d in [await self._repo.get(tx, i) for i in created] if d is not None]
+                )
+        await self._audit.record(
+            tx,
+            guild_id=guild_id,
+            actor_id=actor_id,
+            action="contract.create",
+            subject=f"contract:{contract_id}",
+            detail={
+                "deliverables": len(created),
+                "fee": terms.fee_minor,
+                "total": terms.total_fee_minor,
+                **({"bulk_id": bulk_id} if bulk_id is not None else {}),
+            },
+            now=stamp,
+        )
+        contract = await self._repo.contract(tx, contract_id)
+        items = [d for d in [await self._repo.get(tx, i) for i in created] if d is not None]
         assert contract is not None
         return contract, items
 

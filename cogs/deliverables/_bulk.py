@@ -1,4 +1,5 @@
-"""``/deliverable add segment:``: the confirmation, its buttons, and the job's items."""
+"""``/deliverable add segment:`` and ``/contract create segment:``: the confirmation, its
+buttons, and the job's items."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.domain.bulk_deliverables import DM_CLOSED, DM_FAILED, DM_SENT, BulkRequest
+from bot.domain.bulk_requests import DM_CLOSED, DM_FAILED, DM_SENT, BulkRequest, BulkWhat
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem
 from bot.i18n import render
 from bot.interactions import NO_MENTIONS, PersistentButton, is_manager, lang, services
@@ -29,14 +30,17 @@ def confirmation(request: BulkRequest, language: str, timezone: str) -> dict[str
     view = discord.ui.View(timeout=None)
     view.add_item(BulkButton("go", request.id, language, count=request.recipients))
     view.add_item(BulkButton("no", request.id, language))
-    content = render("deliverables.bulk_confirm", language, r=request, timezone=timezone)
+    key = "bulk_contract_confirm" if request.what is BulkWhat.CONTRACT else "bulk_confirm"
+    content = render(f"deliverables.{key}", language, r=request, timezone=timezone)
     return {"content": content, "view": view}
 
 
 async def _job_text(interaction: discord.Interaction, job: Job, language: str) -> str:
-    _request, summary = await services(interaction).bulk_deliverables.summary(job)
-    key = "deliverables.bulk_done" if job.finished else "deliverables.bulk_progress"
-    return render(key, language, s=summary)
+    request, summary = await services(interaction).bulk_requests.summary(job)
+    if not job.finished:
+        return render("deliverables.bulk_progress", language, s=summary)
+    key = "bulk_contract_done" if request.what is BulkWhat.CONTRACT else "bulk_done"
+    return render(f"deliverables.{key}", language, s=summary)
 
 
 class BulkButton(PersistentButton, template=r"cb:bd:(?P<action>go|no):(?P<id>[0-9]{1,19})"):
@@ -66,14 +70,14 @@ class BulkButton(PersistentButton, template=r"cb:bd:(?P<action>go|no):(?P<id>[0-
         language = lang(interaction)
         assert interaction.guild_id is not None
         if self.action == "no":
-            await svc.bulk_deliverables.cancel(
+            await svc.bulk_requests.cancel(
                 interaction.guild_id, interaction.user.id, self.request_id
             )
             await interaction.response.edit_message(
                 content=render("deliverables.bulk_cancelled", language), view=None
             )
             return
-        job = await svc.bulk_deliverables.start(
+        job = await svc.bulk_requests.start(
             interaction.guild_id, interaction.user.id, self.request_id
         )
         await interaction.response.edit_message(
@@ -95,7 +99,7 @@ class BulkButton(PersistentButton, template=r"cb:bd:(?P<action>go|no):(?P<id>[0-
 async def plan_item(bot: CreatorBot, job: Job, item: JobItem) -> ItemResult:
     """One creator of a bulk request: their deliverables, then one DM telling them."""
     svc = bot.services
-    step = await svc.bulk_deliverables.plan_item(job, item)
+    step = await svc.bulk_requests.plan_item(job, item)
     if step.skipped is not None:
         return ItemResult(ItemState.SKIPPED, step.skipped)
     assert step.creator is not None and step.creator.user_id is not None
@@ -104,13 +108,18 @@ async def plan_item(bot: CreatorBot, job: Job, item: JobItem) -> ItemResult:
         return ItemResult(ItemState.DONE, _OUTCOME.get(step.earlier, DM_FAILED))
     settings = await svc.settings.get(job.guild_id)
     language = step.creator.locale
+    key = "bulk_contract_dm" if step.request.what is BulkWhat.CONTRACT else "bulk_dm"
     content = render(
-        "deliverables.bulk_dm", language, items=step.planned, timezone=settings.timezone
+        f"deliverables.{key}",
+        language,
+        r=step.request,
+        items=step.planned,
+        timezone=settings.timezone,
     )
     user_id = step.creator.user_id
 
     async def send() -> None:
         await send_dm(bot, user_id, content=content)
 
-    delivery = await svc.bulk_deliverables.tell(step, send)
+    delivery = await svc.bulk_requests.tell(step, send)
     return ItemResult(ItemState.DONE, _OUTCOME.get(delivery, DM_FAILED))

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Services
-from bot.domain.bulk_deliverables import MAX_COUNT
+from bot.domain.bulk_requests import MAX_COUNT
 from bot.domain.deliverables import Kind
 from bot.domain.jobs import ItemResult, Job, JobItem, JobKind
 from bot.errors import CreatorbotError
@@ -82,7 +82,7 @@ class DeliverableGroup(
             raise CreatorbotError("deliverables.member_or_segment", both=member is not None)
         settings = await svc.settings.get(interaction.guild_id)
         if segment is not None:
-            request = await svc.bulk_deliverables.ask(
+            request = await svc.bulk_requests.ask(
                 interaction.guild_id,
                 interaction.user.id,
                 segment=segment,
@@ -192,6 +192,7 @@ class ContractGroup(
     @app_commands.command(name="create", description=text("contract.create.description"))
     @app_commands.describe(
         member=text("contract.options.member"),
+        segment=text("contract.options.segment"),
         title=text("contract.options.title"),
         start=text("contract.options.start"),
         end=text("contract.options.end"),
@@ -205,9 +206,10 @@ class ContractGroup(
     async def create(
         self,
         interaction: discord.Interaction,
-        member: discord.Member,
         title: app_commands.Range[str, 2, 100],
         start: app_commands.Range[str, 10, 40],
+        member: discord.Member | None = None,
+        segment: app_commands.Range[str, 1, 40] | None = None,
         end: app_commands.Range[str, 10, 40] | None = None,
         fee: app_commands.Range[str, 1, 20] | None = None,
         total_fee: app_commands.Range[str, 1, 20] | None = None,
@@ -217,8 +219,32 @@ class ContractGroup(
         template: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
         svc = services(interaction)
+        assert interaction.guild_id is not None
+        if (member is None) == (segment is None):
+            raise CreatorbotError("deliverables.member_or_segment", both=member is not None)
+        settings = await svc.settings.get(interaction.guild_id)
+        language = lang(interaction)
+        if segment is not None:
+            terms = await svc.deliverables.contract_terms(
+                interaction.guild_id,
+                title=title,
+                start=start,
+                end=end,
+                fee=fee,
+                total_fee=total_fee,
+                plan=plan,
+                gift=gift,
+                gift_cost=gift_cost,
+                template=template,
+            )
+            request = await svc.bulk_requests.ask_contract(
+                interaction.guild_id, interaction.user.id, segment=segment, terms=terms
+            )
+            await reply(interaction, **confirmation(request, language, settings.timezone))
+            return
+        assert member is not None
         contract, items = await svc.deliverables.create_contract(
-            member.guild.id,
+            interaction.guild_id,
             interaction.user.id,
             member.id,
             title=title,
@@ -231,8 +257,6 @@ class ContractGroup(
             gift_cost=gift_cost,
             template=template,
         )
-        settings = await svc.settings.get(member.guild.id)
-        language = lang(interaction)
         now = svc.clock.now()
         await reply(
             interaction,
@@ -245,6 +269,14 @@ class ContractGroup(
                 timezone=settings.timezone,
             ),
         )
+
+    @create.autocomplete("segment")
+    async def _segment(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        assert interaction.guild_id is not None
+        names = await services(interaction).segments.names(interaction.guild_id)
+        return name_choices(["all", *names], current)
 
     @create.autocomplete("template")
     async def _template(

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.domain.jobs import JobKind
 from bot.harness import LocalDiscord
-from bot.services.bulk_deliverables import BulkNotADraft
+from bot.services.bulk_requests import BulkNotADraft
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -178,7 +178,7 @@ async def test_empty_segment_plans_nothing(world: LocalDiscord) -> None:
             world, locale=locale, segment="macros", platform="instagram", kind="reel", due="14d"
         )
         assert it.ephemeral and said in it.content and it.message.components == []
-    assert await svc.db.fetch_val("SELECT count(*) FROM bulk_deliverables") == 0
+    assert await svc.db.fetch_val("SELECT count(*) FROM bulk_requests") == 0
 
 
 @pytest.mark.parametrize(
@@ -208,7 +208,7 @@ async def test_members_are_refused(world: LocalDiscord) -> None:
         world, user_id=member.id, segment="all", platform="instagram", kind="reel", due="14d"
     )
     assert it.ephemeral and "Only program managers can do this" in it.content
-    assert await world.services.db.fetch_val("SELECT count(*) FROM bulk_deliverables") == 0
+    assert await world.services.db.fetch_val("SELECT count(*) FROM bulk_requests") == 0
 
 
 async def test_cancel_plans_nothing(world: LocalDiscord) -> None:
@@ -221,7 +221,7 @@ async def test_cancel_plans_nothing(world: LocalDiscord) -> None:
     assert world.emu.get_message(asked.message).content == "Cancelled. Nothing was planned."
     # Confirming it later (an old message, a second manager) is refused and starts nothing.
     with pytest.raises(BulkNotADraft):
-        await world.services.bulk_deliverables.start(world.cast.guild.id, manager, 1)
+        await world.services.bulk_requests.start(world.cast.guild.id, manager, 1)
     assert await world.services.db.fetch_val("SELECT count(*) FROM jobs") == 0
     assert await world.services.db.fetch_val("SELECT count(*) FROM deliverables") == 0
 
@@ -261,3 +261,85 @@ async def test_restart_half_way_creates_nothing_twice(world: LocalDiscord) -> No
         assert len(await _planned(world, member)) == 2
         assert len(world.emu.dms(member.id)) == 1
     world.emu.assert_no_violations()
+
+
+async def _template(world: LocalDiscord) -> None:
+    """A contract template: 2 Instagram reels over 14 days, €75 each."""
+    await world.services.deliverables.create_template(
+        world.cast.guild.id,
+        world.cast.manager.id,
+        name="spring-duo",
+        platform="instagram",
+        kind="reel",
+        count=2,
+        days=14,
+        fee="75",
+    )
+
+
+async def test_contract_from_a_template_for_a_segment(world: LocalDiscord) -> None:
+    """Three creators: two get the contract with its two reels and one DM; the one who
+    already has an active contract of that title is skipped and named."""
+    members = await _creators(world, 3, prefix="maker")
+    await _template(world)
+    svc, guild, manager = world.services, world.cast.guild.id, world.cast.manager.id
+    await svc.deliverables.create_contract(
+        guild, manager, members[0].id, title="Spring", start="2026-11-23", end="2026-12-20 18:00"
+    )
+    asked = await world.emu.invoke(
+        manager,
+        "contract create",
+        options={
+            "segment": "all",
+            "title": "Spring",
+            "start": "2026-11-24",
+            "template": "spring-duo",
+        },
+        guild_id=guild,
+    )
+    await asked.wait_response()
+    assert asked.ephemeral
+    assert (
+        "Give each of the **3** creators of **all** the contract “Spring” from 24 Nov 2026"
+        in asked.content
+    )
+    assert "with 2 × Instagram reel, €75.00 per deliverable?" in asked.content
+    final = await _confirm(world, asked, "Yes, plan for 3")
+    assert final == (
+        "Done: 2 contracts with 4 deliverables in all; skipped 1: 1 already has an active "
+        "contract with this title."
+    )
+    for member in members[1:]:
+        planned = await _planned(world, member)
+        assert [(d.kind.value, d.fee_minor) for d in planned] == [("reel", 7_500)] * 2
+        assert all(d.contract_id is not None for d in planned)
+        [dm] = world.emu.dms(member.id)
+        assert dm.content.startswith("📋 **New contract:** “Spring”, from 24 Nov 2026")
+        assert f"#{planned[0].id} Instagram reel due" in dm.content
+    assert world.emu.dms(members[0].id) == []
+    contracts = await svc.db.fetch_val("SELECT count(*) FROM contracts WHERE title = 'Spring'")
+    assert contracts == 3
+
+
+async def test_contract_for_a_segment_in_dutch(world: LocalDiscord) -> None:
+    """A Dutch manager confirms in Dutch; the Dutch creator's DM is in Dutch."""
+    [member] = await _creators(world, 1, prefix="maker", locale="nl")
+    await _template(world)
+    asked = await world.emu.invoke(
+        world.cast.manager.id,
+        "contract create",
+        options={
+            "segment": "all",
+            "title": "Lente",
+            "start": "2026-11-24",
+            "template": "spring-duo",
+        },
+        guild_id=world.cast.guild.id,
+        locale="nl",
+    )
+    await asked.wait_response()
+    assert "Elk van de **1** creator van **all** het contract “Lente” geven" in asked.content
+    final = await _confirm(world, asked, "Ja, plan voor 1", locale="nl")
+    assert final == "Klaar: 1 contract met in totaal 2 deliverables."
+    [dm] = world.emu.dms(member.id)
+    assert dm.content.startswith("📋 **Nieuw contract:** “Lente”, van 24 nov 2026")

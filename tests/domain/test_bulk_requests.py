@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.bulk_deliverables import (
+from bot.domain.bulk_requests import (
     ALREADY_HAS_ONE,
     DM_CLOSED,
     INACTIVE,

@@ -1,8 +1,9 @@
-"""Bulk deliverables: one request planning the same deliverables for every creator of a
-segment, and which creators it skips.
+"""Bulk deliverables and contracts: one request giving every creator of a segment the same
+deliverables (or the same contract), and which creators it skips.
 
-Pure: the request, its states, the rule that a creator who already has such a deliverable
-around the same due time is skipped, and the summary of a finished job.
+Pure: the request, its states, the rule that skips a creator who already has such a
+deliverable around the same due time, and the summary of a job. (A creator who already has
+an active contract of the same title is skipped too; the repository finds that one.)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.deliverables import OPEN, Deliverable, Kind, Status
+from bot.domain.deliverables import OPEN, ContractTerms, Deliverable, Kind, Status
 
 MAX_COUNT = 10
 # Two deliverables of the same platform and kind due this close together are "the same
@@ -27,6 +28,11 @@ ALREADY_HAS_ONE = "already_has_one"
 INACTIVE = "inactive"
 
 
+class BulkWhat(StrEnum):
+    DELIVERABLES = "deliverables"  # count × one platform and kind, all due at one time
+    CONTRACT = "contract"  # one contract (with its template's deliverables) each
+
+
 class BulkState(StrEnum):
     DRAFT = "draft"  # asked, waiting for the manager's confirmation
     STARTED = "started"  # confirmed: its job creates the deliverables
@@ -35,22 +41,35 @@ class BulkState(StrEnum):
 
 @dataclass(frozen=True)
 class BulkRequest:
-    """What every creator of ``segment`` gets: ``count`` × platform/kind, due at ``due_at``."""
+    """What every creator of ``segment`` gets.
+
+    Deliverables: ``count`` × platform/kind due at ``due_at``, each with ``fee_minor``. A
+    contract: ``terms``, the contract as ``/contract create`` gave it.
+    """
 
     id: int
     guild_id: int
+    what: BulkWhat
     segment: str
-    platform: str
-    kind: Kind
-    count: int
-    due_at: datetime
+    platform: str | None
+    kind: Kind | None
+    count: int | None
+    due_at: datetime | None
     fee_minor: int
     currency: str
+    terms: ContractTerms | None
     recipients: int
     state: BulkState
     job_id: int | None
     created_by: int
     created_at: datetime
+
+    @property
+    def per_creator(self) -> int:
+        """Deliverables each creator gets."""
+        if self.terms is not None:
+            return self.terms.posts.count if self.terms.posts else 0
+        return self.count or 0
 
 
 def already_has_one(
@@ -72,7 +91,7 @@ def already_has_one(
 class BulkSummary:
     """Where a bulk request's job stands, from the job's counts."""
 
-    creators: int  # creators who got their deliverables
+    creators: int  # creators who got their deliverables (or contract)
     deliverables: int
     already: int
     inactive: int
