@@ -332,7 +332,6 @@ class DeliverableService:
         template: str | None = None,
     ) -> tuple[Contract, list[Deliverable]]:
         """A contract; with a template it also plans the template's deliverables."""
-        creator = await self._creator(guild_id, user_id)
         terms = await self.contract_terms(
             guild_id,
             title=title,
@@ -345,6 +344,13 @@ class DeliverableService:
             gift_cost=gift_cost,
             template=template,
         )
+        return await self.contract_on(guild_id, actor_id, user_id, terms)
+
+    async def contract_on(
+        self, guild_id: int, actor_id: int, user_id: int, terms: ContractTerms
+    ) -> tuple[Contract, list[Deliverable]]:
+        """A contract with one member on terms already read by :meth:`contract_terms`."""
+        creator = await self._creator(guild_id, user_id)
         async with self._db.transaction() as tx:
             return await self.write_contract(tx, creator, actor_id, terms)
 

@@ -224,29 +224,8 @@ class ContractGroup(
             raise CreatorbotError("deliverables.member_or_segment", both=member is not None)
         settings = await svc.settings.get(interaction.guild_id)
         language = lang(interaction)
-        if segment is not None:
-            terms = await svc.deliverables.contract_terms(
-                interaction.guild_id,
-                title=title,
-                start=start,
-                end=end,
-                fee=fee,
-                total_fee=total_fee,
-                plan=plan,
-                gift=gift,
-                gift_cost=gift_cost,
-                template=template,
-            )
-            request = await svc.bulk_requests.ask_contract(
-                interaction.guild_id, interaction.user.id, segment=segment, terms=terms
-            )
-            await reply(interaction, **confirmation(request, language, settings.timezone))
-            return
-        assert member is not None
-        contract, items = await svc.deliverables.create_contract(
+        terms = await svc.deliverables.contract_terms(
             interaction.guild_id,
-            interaction.user.id,
-            member.id,
             title=title,
             start=start,
             end=end,
@@ -256,6 +235,16 @@ class ContractGroup(
             gift=gift,
             gift_cost=gift_cost,
             template=template,
+        )
+        if segment is not None:
+            request = await svc.bulk_requests.ask_contract(
+                interaction.guild_id, interaction.user.id, segment=segment, terms=terms
+            )
+            await reply(interaction, **confirmation(request, language, settings.timezone))
+            return
+        assert member is not None
+        contract, items = await svc.deliverables.contract_on(
+            interaction.guild_id, interaction.user.id, member.id, terms
         )
         now = svc.clock.now()
         await reply(

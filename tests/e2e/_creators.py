@@ -49,3 +49,26 @@ async def command(world: LocalDiscord, user: Any, name: str, **options: Any):  #
     if it.response_type == 5:  # deferred: the answer is the first followup
         await it.wait_followups(1)
     return it
+
+
+async def approved_creators(
+    world: LocalDiscord, n: int, *, prefix: str, locale: str = "en", platform: str = "instagram"
+) -> list[Any]:
+    """``n`` server members approved as creators straight through the services (no cards,
+    no welcome DMs): ``{prefix}000``, ``{prefix}001``, …"""
+    cast, svc = world.cast, world.services
+    members = []
+    for i in range(n):
+        member = world.add_member(f"{prefix}{i:03d}", locale="nl" if locale == "nl" else "en-US")
+        applied = await svc.onboarding.apply(
+            cast.guild.id,
+            member.id,
+            platform=platform,
+            handle=f"{prefix}{i:03d}",
+            followers=5_000,
+            niche="baking",
+            locale=locale,
+        )
+        await svc.onboarding.approve(cast.guild.id, applied.application.id, cast.manager.id)
+        members.append(member)
+    return members

@@ -9,6 +9,7 @@ import pytest
 from bot.domain.jobs import JobKind
 from bot.harness import LocalDiscord
 from emulators.discord import Attachment
+from tests.e2e._creators import approved_creators
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -23,28 +24,6 @@ async def world(discord_world: LocalDiscord) -> LocalDiscord:
         cast.guild.id, cast.manager.id, {"review_channel": cast.review.id, "shop_url": SHOP}
     )
     return discord_world
-
-
-async def _creators(
-    world: LocalDiscord, n: int, *, prefix: str, locale: str = "en", platform: str = "instagram"
-) -> list[Any]:
-    """``n`` server members approved as creators (straight through the services)."""
-    cast, svc = world.cast, world.services
-    members = []
-    for i in range(n):
-        member = world.add_member(f"{prefix}{i:03d}", locale="nl" if locale == "nl" else "en-US")
-        applied = await svc.onboarding.apply(
-            cast.guild.id,
-            member.id,
-            platform=platform,
-            handle=f"{prefix}{i:03d}",
-            followers=5_000,
-            niche="baking",
-            locale=locale,
-        )
-        await svc.onboarding.approve(cast.guild.id, applied.application.id, cast.manager.id)
-        members.append(member)
-    return members
 
 
 async def _segment(world: LocalDiscord, name: str, **criteria: Any) -> None:
@@ -113,8 +92,8 @@ def _the_dm(world: LocalDiscord, member: Any) -> dict[str, Any]:
 
 async def test_broadcast_to_a_segment_with_closed_dms(world: LocalDiscord) -> None:
     """Four in the segment: two get one DM each with their own link, one closed, one left."""
-    members = await _creators(world, 4, prefix="insta")
-    outsider = (await _creators(world, 1, prefix="tok", platform="tiktok"))[0]
+    members = await approved_creators(world, 4, prefix="insta")
+    outsider = (await approved_creators(world, 1, prefix="tok", platform="tiktok"))[0]
     await _segment(world, "spring", platform="instagram")
     links = await _links(world, members)
     world.emu.close_dms(members[1].id)
@@ -161,7 +140,7 @@ async def test_broadcast_to_a_segment_with_closed_dms(world: LocalDiscord) -> No
 
 async def test_broadcast_in_dutch(world: LocalDiscord) -> None:
     """A Dutch manager is asked and answered in Dutch; Dutch creators read a Dutch frame."""
-    members = await _creators(world, 3, prefix="bakker", locale="nl")
+    members = await approved_creators(world, 3, prefix="bakker", locale="nl")
     await _segment(world, "lente", niche="baking")
     links = await _links(world, members)
     world.emu.close_dms(members[0].id)
@@ -193,7 +172,7 @@ async def test_broadcast_in_dutch(world: LocalDiscord) -> None:
 )
 async def test_empty_segment_says_so(world: LocalDiscord, locale: str, said: str) -> None:
     """A segment of nobody is answered at once: no modal, nothing stored or sent."""
-    await _creators(world, 2, prefix="maker")
+    await approved_creators(world, 2, prefix="maker")
     await _segment(world, "knitters", niche="knitting")
     it = await _open(world, locale=locale, segment="knitters")
     assert it.modal is None and it.ephemeral
@@ -203,7 +182,7 @@ async def test_empty_segment_says_so(world: LocalDiscord, locale: str, said: str
 
 async def test_members_are_refused(world: LocalDiscord) -> None:
     """A creator allowed to see the command is still refused, ephemerally."""
-    member = (await _creators(world, 1, prefix="maker"))[0]
+    member = (await approved_creators(world, 1, prefix="maker"))[0]
     world.emu.allow_command(world.cast.guild.id, "broadcast", user_id=member.id)
     it = await _open(world, user_id=member.id, segment="all")
     assert it.modal is None and it.ephemeral
@@ -217,7 +196,7 @@ async def test_members_are_refused(world: LocalDiscord) -> None:
 
 async def test_everyone_above_a_hundred_asks_twice(world: LocalDiscord) -> None:
     """`all` with 101 creators asks a second confirmation; Yes sends 101 DMs, once each."""
-    members = await _creators(world, 101, prefix="c")
+    members = await approved_creators(world, 101, prefix="c")
     opened = await _open(world, segment="all")
     asked = await _brief(world, opened, title="Big news", text="We are growing!")
     assert "Send to **101** creators — everyone in the program?" in asked.content
@@ -235,7 +214,7 @@ async def test_everyone_above_a_hundred_asks_twice(world: LocalDiscord) -> None:
 
 async def test_cancel_sends_nothing(world: LocalDiscord) -> None:
     """Cancel on the confirmation sends nothing, and Send afterwards starts nothing."""
-    members = await _creators(world, 2, prefix="maker")
+    members = await approved_creators(world, 2, prefix="maker")
     asked = await _brief(world, await _open(world, segment="all"), title="Hi", text="Hello")
     await _press(world, asked, "Cancel")
     assert world.emu.get_message(asked).content == "Cancelled. Nothing was sent."
@@ -246,7 +225,7 @@ async def test_cancel_sends_nothing(world: LocalDiscord) -> None:
 async def test_restart_half_way_sends_each_creator_once(world: LocalDiscord) -> None:
     """Items done, sent-but-unrecorded and claimed-only before a crash: after the restart
     the sweep finishes the job and every creator has exactly one DM."""
-    members = await _creators(world, 6, prefix="maker")
+    members = await approved_creators(world, 6, prefix="maker")
     svc = world.services
     # No handler in this process: Send creates the job, and this test runs the items.
     await svc.jobs.unregister(JobKind.BROADCAST)
@@ -276,7 +255,7 @@ async def test_restart_half_way_sends_each_creator_once(world: LocalDiscord) -> 
 
 async def test_link_off_the_allowed_domains_is_refused(world: LocalDiscord) -> None:
     """A link to another site is refused naming the allowed domains; nothing is stored."""
-    members = await _creators(world, 2, prefix="maker")
+    members = await approved_creators(world, 2, prefix="maker")
     refused = await _brief(
         world,
         await _open(world, segment="all"),
@@ -302,14 +281,14 @@ async def test_link_off_the_allowed_domains_is_refused(world: LocalDiscord) -> N
 
 async def test_an_attachment_that_is_not_an_image_is_refused(world: LocalDiscord) -> None:
     """A PDF as the image is refused before the modal opens."""
-    await _creators(world, 1, prefix="maker")
+    await approved_creators(world, 1, prefix="maker")
     it = await _open(world, segment="all", image=Attachment("brief.pdf", b"%PDF-1.4"))
     assert it.modal is None and "is not an image (application/pdf)" in it.content
 
 
 async def test_status_lists_recent_broadcasts(world: LocalDiscord) -> None:
     """/broadcast status shows each broadcast's counts, in English and in Dutch."""
-    members = await _creators(world, 3, prefix="maker")
+    members = await approved_creators(world, 3, prefix="maker")
     world.emu.close_dms(members[0].id)
     asked = await _brief(world, await _open(world, segment="all"), title="First", text="One")
     go = await _press(world, asked, "Send to 3")

@@ -12,6 +12,7 @@ from bot.clock import FrozenClock
 from bot.domain.jobs import JobKind
 from bot.harness import LocalDiscord
 from bot.services.bulk_requests import BulkNotADraft
+from tests.e2e._creators import approved_creators
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -30,28 +31,6 @@ async def world(discord_world: LocalDiscord) -> LocalDiscord:
         },
     )
     return discord_world
-
-
-async def _creators(
-    world: LocalDiscord, n: int, *, prefix: str, locale: str = "en", platform: str = "instagram"
-) -> list[Any]:
-    """``n`` server members approved as creators (straight through the services)."""
-    cast, svc = world.cast, world.services
-    members = []
-    for i in range(n):
-        member = world.add_member(f"{prefix}{i}", locale="nl" if locale == "nl" else "en-US")
-        applied = await svc.onboarding.apply(
-            cast.guild.id,
-            member.id,
-            platform=platform,
-            handle=f"{prefix}{i}",
-            followers=5_000,
-            niche="baking",
-            locale=locale,
-        )
-        await svc.onboarding.approve(cast.guild.id, applied.application.id, cast.manager.id)
-        members.append(member)
-    return members
 
 
 async def _add(
@@ -91,8 +70,8 @@ async def _planned(world: LocalDiscord, member: Any) -> list[Any]:
 
 async def test_segment_gets_two_reels_each_with_one_skipped(world: LocalDiscord) -> None:
     """Four in the segment: three get 2 reels and one DM, one already has a reel (skipped)."""
-    members = await _creators(world, 4, prefix="insta")
-    outsider = (await _creators(world, 1, prefix="tok", platform="tiktok"))[0]
+    members = await approved_creators(world, 4, prefix="insta")
+    outsider = (await approved_creators(world, 1, prefix="tok", platform="tiktok"))[0]
     svc, guild = world.services, world.cast.guild.id
     await svc.segments.create(guild, world.cast.manager.id, "spring", platform="instagram")
     due = svc.clock.now() + timedelta(days=14, hours=3)
@@ -139,7 +118,7 @@ async def test_segment_gets_two_reels_each_with_one_skipped(world: LocalDiscord)
 
 async def test_in_dutch(world: LocalDiscord) -> None:
     """A Dutch manager is asked and answered in Dutch; a Dutch creator reads a Dutch DM."""
-    members = await _creators(world, 2, prefix="maker", locale="nl")
+    members = await approved_creators(world, 2, prefix="maker", locale="nl")
     asked = await _add(
         world, locale="nl", segment="all", platform="tiktok", kind="video", due="2026-12-01 18:00"
     )
@@ -155,7 +134,7 @@ async def test_in_dutch(world: LocalDiscord) -> None:
 
 async def test_reminders_run_for_bulk_deliverables(world: LocalDiscord, clock: FrozenClock) -> None:
     """A deliverable made by a bulk request is chased like any other: the 2-hour reminder."""
-    member = (await _creators(world, 1, prefix="maker"))[0]
+    member = (await approved_creators(world, 1, prefix="maker"))[0]
     asked = await _add(world, segment="all", platform="instagram", kind="story", due="3d")
     await _confirm(world, asked, "Yes, plan for 1")
     [item] = await _planned(world, member)
@@ -170,7 +149,7 @@ async def test_reminders_run_for_bulk_deliverables(world: LocalDiscord, clock: F
 
 async def test_empty_segment_plans_nothing(world: LocalDiscord) -> None:
     """A segment of nobody says so in the manager's language; nothing is stored."""
-    await _creators(world, 1, prefix="maker")
+    await approved_creators(world, 1, prefix="maker")
     svc = world.services
     await svc.segments.create(world.cast.guild.id, world.cast.manager.id, "macros", tier="macro")
     for locale, said in (("en-US", "matches no active creators"), ("nl", "geen actieve creators")):
@@ -192,7 +171,7 @@ async def test_member_or_segment_not_both(
     world: LocalDiscord, locale: str, options: dict[str, Any], said: str
 ) -> None:
     """Both `member` and `segment`, or neither, is refused and plans nothing."""
-    member = (await _creators(world, 1, prefix="maker"))[0]
+    member = (await approved_creators(world, 1, prefix="maker"))[0]
     if "segment" in options:
         options = {**options, "member": member.id}
     it = await _add(world, locale=locale, platform="instagram", kind="reel", due="14d", **options)
@@ -202,7 +181,7 @@ async def test_member_or_segment_not_both(
 
 async def test_members_are_refused(world: LocalDiscord) -> None:
     """A creator allowed to see the command is still refused, ephemerally."""
-    member = (await _creators(world, 1, prefix="maker"))[0]
+    member = (await approved_creators(world, 1, prefix="maker"))[0]
     world.emu.allow_command(world.cast.guild.id, "deliverable", user_id=member.id)
     it = await _add(
         world, user_id=member.id, segment="all", platform="instagram", kind="reel", due="14d"
@@ -213,7 +192,7 @@ async def test_members_are_refused(world: LocalDiscord) -> None:
 
 async def test_cancel_plans_nothing(world: LocalDiscord) -> None:
     """Cancel on the confirmation plans nothing, and Confirm afterwards says it was cancelled."""
-    await _creators(world, 2, prefix="maker")
+    await approved_creators(world, 2, prefix="maker")
     asked = await _add(world, segment="all", platform="instagram", kind="reel", due="14d")
     manager = world.cast.manager.id
     no = await world.emu.click(asked.message, label="Cancel", user_id=manager)
@@ -229,7 +208,7 @@ async def test_cancel_plans_nothing(world: LocalDiscord) -> None:
 async def test_restart_half_way_creates_nothing_twice(world: LocalDiscord) -> None:
     """Items done, planned-but-unrecorded and claimed-only before a crash: after the restart
     every creator has exactly two deliverables and one DM."""
-    members = await _creators(world, 5, prefix="maker")
+    members = await approved_creators(world, 5, prefix="maker")
     svc = world.services
     # No handler in this process: Confirm creates the job, and this test runs the items.
     await svc.jobs.unregister(JobKind.BULK_DELIVERABLES)
@@ -280,7 +259,7 @@ async def _template(world: LocalDiscord) -> None:
 async def test_contract_from_a_template_for_a_segment(world: LocalDiscord) -> None:
     """Three creators: two get the contract with its two reels and one DM; the one who
     already has an active contract of that title is skipped and named."""
-    members = await _creators(world, 3, prefix="maker")
+    members = await approved_creators(world, 3, prefix="maker")
     await _template(world)
     svc, guild, manager = world.services, world.cast.guild.id, world.cast.manager.id
     await svc.deliverables.create_contract(
@@ -323,7 +302,7 @@ async def test_contract_from_a_template_for_a_segment(world: LocalDiscord) -> No
 
 async def test_contract_for_a_segment_in_dutch(world: LocalDiscord) -> None:
     """A Dutch manager confirms in Dutch; the Dutch creator's DM is in Dutch."""
-    [member] = await _creators(world, 1, prefix="maker", locale="nl")
+    [member] = await approved_creators(world, 1, prefix="maker", locale="nl")
     await _template(world)
     asked = await world.emu.invoke(
         world.cast.manager.id,
