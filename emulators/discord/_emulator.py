@@ -446,6 +446,10 @@ class DiscordEmulator(MessageStore, UserActions):
         self._router.faults.append(fault)
         return fault
 
+    def reset_rate_limits(self) -> None:
+        """Start every rate-limit window afresh (after changing a limit in a test)."""
+        self._router.reset_windows()
+
     def inject_error(
         self, method: str | None, path_pattern: str, status: int = 500, count: int = 1
     ) -> Fault:

@@ -207,6 +207,10 @@ class Router:
         self._global_windows: dict[str, _Window] = {}
         self.faults: list[Fault] = []
 
+    def reset_windows(self) -> None:
+        self._windows.clear()
+        self._global_windows.clear()
+
     def add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
         """Register ``handler`` for ``METHOD /path/{param}`` (``{param}`` = one segment)."""
         regex = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template))
