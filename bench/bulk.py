@@ -35,6 +35,7 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.clock import to_epoch
+from bot.domain.notices import NoticeKind, key_prefix
 from bot.harness import Cast, LocalDiscord
 from bot.services.jobs import DEFAULT_PER_SECOND
 from cogs.levels import SYNC_PER_SECOND
@@ -69,7 +70,8 @@ def bar(total: int, desc: str) -> tqdm:  # type: ignore[type-arg]
 class Bench:
     def __init__(self, size: Size, folder: Path) -> None:
         self.size = size
-        self.world = LocalDiscord(folder / "bulk.db")
+        # The bench drives the level sweep itself: no scheduled sweep runs alongside.
+        self.world = LocalDiscord(folder / "bulk.db", CREATORBOT_SWEEP_SECONDS=86_400)
         self.creator_users: list[Any] = []
         self.applicant_users: list[Any] = []
         self.failed = False
@@ -118,6 +120,17 @@ class Bench:
                        creator_id, attribution, attribution_reason, occurred_at, created_at)
                    VALUES (?, 'csv', ?, 'sale', 'active', 50000, ?, 'code', 'bench', ?, ?)""",
                 [(cast.guild.id, f"o{cid}", cid, now - 86_400, now) for cid in ids],
+            )
+            # Their first sales were celebrated long ago (no first-sale DMs during the bench).
+            prefix = key_prefix(NoticeKind.FIRST_SALE)
+            await tx.execute_many(
+                """INSERT INTO notifications (guild_id, user_id, kind, dedupe_key, status,
+                                              created_at, sent_at)
+                   VALUES (?, ?, ?, ?, 'sent', ?, ?)""",
+                [
+                    (cast.guild.id, u.id, NoticeKind.FIRST_SALE.value, f"{prefix}{cid}", now, now)
+                    for cid, u in zip(ids, self.creator_users, strict=True)
+                ],
             )
             # Only a tenth sold enough: the others' orders are refunded to nothing.
             await tx.execute(
