@@ -246,8 +246,9 @@ async def _approve_all(interaction: discord.Interaction, chosen: QueueFilter) ->
     language = lang(interaction)
     assert interaction.guild_id is not None
     job = await svc.review_queue.start_approval(interaction.guild_id, interaction.user.id, chosen)
+    progress = await job_progress(interaction, job, _job_text)
     await interaction.response.edit_message(content=_job_text(job, language), view=None)
-    svc.jobs.start(job, await job_progress(interaction, job, _job_text))
+    svc.jobs.start(job, progress)
 
 
 async def _reject_all(interaction: discord.Interaction, chosen: QueueFilter) -> None:
@@ -262,8 +263,9 @@ async def _reject_all(interaction: discord.Interaction, chosen: QueueFilter) -> 
         interaction.guild_id, interaction.user.id, chosen, reason
     )
     _REJECT_REASONS.pop(interaction.message.id, None)
+    progress = await job_progress(interaction, job, _job_text)
     await interaction.response.edit_message(content=_job_text(job, language), view=None)
-    svc.jobs.start(job, await job_progress(interaction, job, _job_text))
+    svc.jobs.start(job, progress)
 
 
 class ReviewQueueCog(commands.Cog):
