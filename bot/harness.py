@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,14 @@ class LocalDiscord:
     def tracker_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> LocalDiscord:
+    async def start(self, populate: Callable[[Cast], object] | None = None) -> LocalDiscord:
+        """Start the emulator, build the cast (and ``populate`` the server further, e.g. with
+        thousands of members, before the bot connects), then connect the bot."""
         await self.emu.start()
         self._restore = point_discord_py_at(self.emu.api_base, self.emu.gateway_url)
         self.cast = self._build_cast()
+        if populate is not None:
+            populate(self.cast)
         await self.start_bot()
         return self
 

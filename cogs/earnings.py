@@ -23,6 +23,11 @@ PERIODS = ("week", "month", "all")
 _ONE_SECOND = timedelta(seconds=1)  # counts up to and including the current second
 
 
+# First-sale DMs per second when nothing else runs in bulk (each opens a DM channel and
+# sends: two requests).
+FIRST_SALES_PER_SECOND = 5.0
+
+
 class EarningsCog(commands.Cog):
     def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
@@ -38,6 +43,8 @@ class EarningsCog(commands.Cog):
         svc = self.bot.services
         sent = 0
         for notice in await svc.conversions.first_sales_to_announce():
+            # The bot's shared pace (bot/pacing.py): a launch day's first sales are a bulk DM.
+            await svc.jobs.pacer.step(FIRST_SALES_PER_SECOND)
             content = render(
                 "earnings.first_sale",
                 notice.locale,

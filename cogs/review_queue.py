@@ -26,6 +26,8 @@ from bot.interactions import (
     manager_only,
     services,
 )
+from bot.progress import job_progress, resumed_progress
+from bot.services.jobs import Progress
 from bot.services.onboarding import clean_reason
 from bot.services.review_queue import DM_CLOSED, DM_SENT, outcome_of
 from bot.translator import text
@@ -161,6 +163,11 @@ def _page_text(shown: QueuePage, language: str) -> str:
     return render("queue.page", language, q=shown)
 
 
+def _running_text(running: list[Job], language: str) -> str:
+    """A line per bulk approval still running here, for a manager whose reply went stale."""
+    return "".join(render("queue.running", language, job=job) + "\n" for job in running)
+
+
 def _page_view(shown: QueuePage, chosen: QueueFilter, language: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(QueueButton("prev", shown.page, chosen, language, disabled=shown.page == 0))
@@ -239,12 +246,8 @@ async def _approve_all(interaction: discord.Interaction, chosen: QueueFilter) ->
     language = lang(interaction)
     assert interaction.guild_id is not None
     job = await svc.review_queue.start_approval(interaction.guild_id, interaction.user.id, chosen)
+    progress = await job_progress(interaction, job, _job_text)
     await interaction.response.edit_message(content=_job_text(job, language), view=None)
-
-    async def progress(current: Job) -> None:
-        if not interaction.is_expired():
-            await interaction.edit_original_response(content=_job_text(current, language))
-
     svc.jobs.start(job, progress)
 
 
@@ -260,12 +263,8 @@ async def _reject_all(interaction: discord.Interaction, chosen: QueueFilter) -> 
         interaction.guild_id, interaction.user.id, chosen, reason
     )
     _REJECT_REASONS.pop(interaction.message.id, None)
+    progress = await job_progress(interaction, job, _job_text)
     await interaction.response.edit_message(content=_job_text(job, language), view=None)
-
-    async def progress(current: Job) -> None:
-        if not interaction.is_expired():
-            await interaction.edit_original_response(content=_job_text(current, language))
-
     svc.jobs.start(job, progress)
 
 
@@ -275,13 +274,21 @@ class ReviewQueueCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(QueueButton)
-        self.bot.services.jobs.register(JobKind.APPROVE_APPLICATIONS, self.approve_item)
-        self.bot.services.jobs.register(JobKind.REJECT_APPLICATIONS, self.reject_item)
+        jobs = self.bot.services.jobs
+        jobs.register(
+            JobKind.APPROVE_APPLICATIONS, self.approve_item, resumed_progress=self._progress
+        )
+        jobs.register(
+            JobKind.REJECT_APPLICATIONS, self.reject_item, resumed_progress=self._progress
+        )
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(QueueButton)
         await self.bot.services.jobs.unregister(JobKind.APPROVE_APPLICATIONS)
         await self.bot.services.jobs.unregister(JobKind.REJECT_APPLICATIONS)
+
+    def _progress(self, job: Job) -> Progress | None:
+        return resumed_progress(self.bot, job, _job_text)
 
     async def approve_item(self, job: Job, item: JobItem) -> ItemResult:
         """One application of a bulk approval: approve, then role, welcome DM and card."""
@@ -350,8 +357,9 @@ class ReviewQueueCog(commands.Cog):
             niche=" ".join(niche.split()) if niche else None,
         )
         shown = await svc.review_queue.page(interaction.guild_id, chosen, 0)
+        running = await svc.jobs.running_in(interaction.guild_id, JobKind.APPROVE_APPLICATIONS)
         await interaction.response.send_message(
-            _page_text(shown, language),
+            _running_text(running, language) + _page_text(shown, language),
             view=_page_view(shown, chosen, language),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),

@@ -125,13 +125,19 @@ class JobRepository:
     async def finish(self, tx: Transaction, job_id: int, now: int) -> bool:
         """Mark the job finished when no item is left open; False otherwise."""
         query = """
-            UPDATE jobs SET state = 'finished', finished_at = ?
+            UPDATE jobs SET state = 'finished', finished_at = ?,
+                            params = json_remove(params, '$.reply')
             WHERE id = ? AND state = 'running' AND NOT EXISTS (
                 SELECT 1 FROM job_items
                 WHERE job_id = ? AND state IN ('pending', 'claimed')
             )
         """
         return await tx.execute(query, now, job_id, job_id) == 1
+
+    async def set_param(self, tx: Transaction, job_id: int, name: str, value: Any) -> None:
+        """Set one key of a job's params (a JSON object)."""
+        query = "UPDATE jobs SET params = json_set(params, '$.' || ?, json(?)) WHERE id = ?"
+        await tx.execute(query, name, json.dumps(value, sort_keys=True), job_id)
 
     async def items(self, q: Queries, job_id: int) -> list[JobItem]:
         query = "SELECT * FROM job_items WHERE job_id = ? ORDER BY position"

@@ -76,7 +76,8 @@ class Job:
     created_at: datetime
     finished_at: datetime | None
     total: int
-    params: dict[str, Any] = field(default_factory=dict)
+    # Not in repr: it may hold the manager's interaction token while the job runs.
+    params: dict[str, Any] = field(default_factory=dict, repr=False)
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, key: str) -> int:

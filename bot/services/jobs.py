@@ -5,6 +5,12 @@ the handler registered for the job's kind and records the result with the item's
 restart resumes where the last run stopped: an item claimed but never recorded is handed to
 the handler again, marked as interrupted, and the handler decides whether it was done.
 Unfinished jobs are picked up again by the sweep (:meth:`JobService.resume`).
+
+Every run waits for its slot on the bot's one :class:`~bot.pacing.Pacer` before each item, so
+bulk work stays under Discord's global rate limit by itself instead of leaning on 429s, and
+jobs running side by side share the pace. A job may carry the way back to the manager's reply
+(``params["reply"]``, see :meth:`JobService.remember_reply`) so a run resumed after a restart
+keeps reporting progress; it is a credential, removed when the job finishes and never logged.
 """
 
 from __future__ import annotations
@@ -21,11 +27,23 @@ from bot.db.connection import Database
 from bot.db.jobs_repo import JobRepository
 from bot.domain.jobs import MAX_ATTEMPTS, ItemResult, ItemState, Job, JobItem, JobKind
 from bot.errors import CreatorbotError
+from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job, JobItem], Awaitable[ItemResult]]
 Progress = Callable[[Job], Awaitable[object]]
+# Builds the progress report of a job resumed after a restart (None: nobody to tell).
+ResumedProgress = Callable[[Job], Progress | None]
+
+# Items per second a job kind runs at on its own (several jobs at once share this pace).
+# An item of a bulk approval costs about four requests (the creator role, opening the DM
+# channel, the welcome DM, the edit of the application's card): 5 items/s is ~20 requests/s,
+# 40 % of Discord's global limit of 50/s, which leaves 30/s for the rest of the bot (the
+# level sweep, cards, commands' own requests) so nothing waits on a 429.
+DEFAULT_PER_SECOND = 5.0
+# Where a job keeps the way back to the manager's reply (see bot/progress.py).
+REPLY_PARAM = "reply"
 
 # The manager's progress message is edited at most this often (plus once at the end).
 PROGRESS_EVERY_SECONDS = 1.0
@@ -36,11 +54,17 @@ class JobNotFound(CreatorbotError):
 
 
 class JobService:
-    def __init__(self, db: Database, repo: JobRepository, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, repo: JobRepository, clock: Clock, pacer: Pacer | None = None
+    ) -> None:
         self._db = db
         self._repo = repo
         self._clock = clock
+        # One pacer per bot: Discord's global limit counts every request of the bot token.
+        self.pacer = pacer or Pacer()
         self._handlers: dict[JobKind, Handler] = {}
+        self._pace: dict[JobKind, float] = {}
+        self._resumed_progress: dict[JobKind, ResumedProgress] = {}
         # This process's runs, by job id, with the kind of each.
         self._tasks: dict[int, tuple[JobKind, asyncio.Task[Job]]] = {}
 
@@ -92,6 +116,19 @@ class JobService:
                 tx, job_id, subject_id, result.state, result.outcome, self._now()
             )
 
+    async def remember_reply(self, job_id: int, reply: dict[str, Any]) -> None:
+        """Keep the way back to the manager's reply on the job, for a resumed run."""
+        async with self._db.transaction() as tx:
+            await self._repo.set_param(tx, job_id, REPLY_PARAM, reply)
+
+    async def running_in(self, guild_id: int, kind: JobKind) -> list[Job]:
+        """The server's unfinished jobs of one kind, oldest first."""
+        return [
+            job
+            for job in await self._repo.running(self._db)
+            if job.guild_id == guild_id and job.kind is kind
+        ]
+
     async def finish(self, job_id: int) -> Job:
         """Mark the job finished if no item is left open; return it either way."""
         async with self._db.transaction() as tx:
@@ -101,14 +138,31 @@ class JobService:
 
     # --- running --------------------------------------------------------------------------
 
-    def register(self, kind: JobKind, handler: Handler) -> None:
-        """The handler for one kind of job (the Discord glue registers it when it loads)."""
+    def register(
+        self,
+        kind: JobKind,
+        handler: Handler,
+        *,
+        per_second: float = DEFAULT_PER_SECOND,
+        resumed_progress: ResumedProgress | None = None,
+    ) -> None:
+        """The handler for one kind of job (the Discord glue registers it when it loads).
+
+        ``per_second`` is the pace of its items when it runs alone; ``resumed_progress``
+        builds the progress report of a run resumed after a restart.
+        """
+        if per_second <= 0:
+            raise ValueError("per_second must be positive")
         self._handlers[kind] = handler
+        self._pace[kind] = per_second
+        if resumed_progress is not None:
+            self._resumed_progress[kind] = resumed_progress
 
     async def unregister(self, kind: JobKind, grace_seconds: float = 10.0) -> None:
         """Forget the handler and stop its runs after their current item (cancelled if that
         takes longer than ``grace_seconds``); their jobs resume with the next handler."""
         self._handlers.pop(kind, None)
+        self._resumed_progress.pop(kind, None)
         for job_kind, task in list(self._tasks.values()):
             if job_kind is not kind:
                 continue
@@ -144,6 +198,10 @@ class JobService:
         job = await self.get(job_id)
         last_report = 0.0
         while (handler := self._handlers.get(job.kind)) is not None:
+            # Paced before the claim, so an item is never held claimed while waiting.
+            await self.pacer.step(self._pace.get(job.kind, DEFAULT_PER_SECOND))
+            if job.kind not in self._handlers:
+                continue
             item = await self.claim(job_id)
             if item is None:
                 break
@@ -164,10 +222,22 @@ class JobService:
         """Start every unfinished job that is not running in this process (a sweep task)."""
         started = 0
         for job in await self._repo.running(self._db):
-            if not self.is_running(job.id) and self.start(job) is not None:
+            if self.is_running(job.id) or job.kind not in self._handlers:
+                continue
+            if self.start(job, self._progress_after_restart(job)) is not None:
                 log.info("resuming job %s (%s/%s done)", job.id, job.processed, job.total)
                 started += 1
         return started
+
+    def _progress_after_restart(self, job: Job) -> Progress | None:
+        build = self._resumed_progress.get(job.kind)
+        if build is None or not job.params.get(REPLY_PARAM):
+            return None
+        try:
+            return build(job)
+        except Exception:
+            log.warning("job %s: no progress report after the restart", job.id, exc_info=True)
+            return None
 
     async def wait(self, job_id: int) -> None:
         """Wait for this process's run of the job, if there is one (tests, shutdown)."""

@@ -8,6 +8,7 @@ import base64
 import logging
 import re
 import secrets
+from collections import Counter
 from typing import Any
 
 from aiohttp import web
@@ -32,6 +33,11 @@ from ._webhooks import register_webhook_routes
 log = logging.getLogger(__name__)
 
 __all__ = ["DiscordEmulator"]
+
+# Discord's documented global rate limit: 50 requests per second per bot (topics/rate-limits).
+GLOBAL_RATE_LIMIT = 50
+# Create DM has no documented limit; see _http._ROUTE_LIMITS for the modelled bucket.
+DM_CHANNEL_RATE_LIMIT = 10
 
 _APPLICATION_FLAGS = (1 << 13) | (1 << 15) | (1 << 19) | (1 << 23)
 
@@ -60,6 +66,8 @@ class DiscordEmulator(MessageStore, UserActions):
         *,
         attachment_size_limit: int = DEFAULT_ATTACHMENT_SIZE_LIMIT,
         heartbeat_interval_ms: int = 41_250,
+        global_rate_limit: int | None = GLOBAL_RATE_LIMIT,
+        dm_channel_rate_limit: int = DM_CHANNEL_RATE_LIMIT,
     ) -> None:
         self.clock = clock or EmulatorClock()
         self._snowflakes = SnowflakeGenerator()
@@ -75,6 +83,18 @@ class DiscordEmulator(MessageStore, UserActions):
         self.enforce_command_permissions = True
         self.command_grants: dict[tuple[int, str], set[int]] = {}
         self.attachment_size_limit = attachment_size_limit
+        # Discord's global limit: requests per window per bot token, interaction endpoints
+        # excepted (None or 0 turns it off). Exceeding it answers the global 429.
+        self.global_rate_limit = global_rate_limit
+        self.global_rate_window = 1.0
+        # Requests counted against the global limit (answered, not refused), for benchmarks.
+        self.global_requests = 0
+        # Create DM (POST /users/@me/channels): undocumented, modelled as a conservative
+        # per-route bucket (see _http._ROUTE_LIMITS).
+        self.dm_channel_rate_limit = dm_channel_rate_limit
+        self.dm_channel_rate_window = 1.0
+        # 429s answered, by kind: "global", "route", "dm_channel", "injected".
+        self.rate_limited: Counter[str] = Counter()
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.app_owner_id = 0
         self.presence: Any = None
@@ -425,6 +445,10 @@ class DiscordEmulator(MessageStore, UserActions):
         )
         self._router.faults.append(fault)
         return fault
+
+    def reset_rate_limits(self) -> None:
+        """Start every rate-limit window afresh (after changing a limit in a test)."""
+        self._router.reset_windows()
 
     def inject_error(
         self, method: str | None, path_pattern: str, status: int = 500, count: int = 1

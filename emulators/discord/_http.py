@@ -168,6 +168,32 @@ class RequestContext:
         return payload
 
 
+# Routes with a per-route limit of their own (the emulator's default is RATE_LIMIT per
+# RATE_WINDOW per bucket and top-level resource): (method, template) -> emulator attribute
+# names of (limit, window).
+#
+# POST /users/@me/channels (Create DM): Discord documents no number, only that "if you open a
+# significant amount of DMs too quickly, your bot may be rate limited or blocked from opening
+# new ones" (docs: resources/user "Create DM"). The emulator models a conservative bucket of
+# DiscordEmulator.dm_channel_rate_limit (10) per dm_channel_rate_window (1 s) per bot, a fifth
+# of the global limit; like every bucket it is announced in the X-RateLimit headers, so a
+# client that reads them waits instead of being answered 429.
+_ROUTE_LIMITS = {
+    ("POST", "/users/@me/channels"): ("dm_channel_rate_limit", "dm_channel_rate_window"),
+}
+
+
+def _exempt_from_global(route: _Route, params: dict[str, str], application_id: int) -> bool:
+    """Interaction endpoints are not bound to the global rate limit (docs: topics/rate-limits
+    "Global Rate Limit", interactions/receiving-and-responding "Endpoints"): the callback and
+    the application's webhook routes with an interaction token (followups, @original)."""
+    if route.template.startswith("/interactions/"):
+        return True
+    return route.template.startswith("/webhooks/") and params.get("webhook_id") == str(
+        application_id
+    )
+
+
 class Router:
     """Matches API paths to handlers and applies Discord's cross-cutting behaviour."""
 
@@ -178,7 +204,12 @@ class Router:
         self.emu = emu
         self._routes: list[_Route] = []
         self._windows: dict[tuple[str, str], _Window] = {}
+        self._global_windows: dict[str, _Window] = {}
         self.faults: list[Fault] = []
+
+    def reset_windows(self) -> None:
+        self._windows.clear()
+        self._global_windows.clear()
 
     def add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
         """Register ``handler`` for ``METHOD /path/{param}`` (``{param}`` = one segment)."""
@@ -202,30 +233,54 @@ class Router:
         keys = ("channel_id", "guild_id", "webhook_id", "interaction_id", "token")
         return "+".join(params[k] for k in keys if k in params)
 
+    def _global_retry_after(self, ctx: RequestContext, route: _Route) -> float:
+        """Account the request against the bot's global limit; >0 when it is exceeded.
+
+        Discord counts per bot token (per IP without one); interaction endpoints are exempt.
+        """
+        limit = self.emu.global_rate_limit
+        if not limit or _exempt_from_global(route, ctx.params, self.emu.application_id):
+            return 0.0
+        now = time.monotonic()
+        window_length = self.emu.global_rate_window
+        who = ctx.request.headers.get("Authorization") or (ctx.request.remote or "")
+        window = self._global_windows.get(who)
+        if window is None or now - window.started >= window_length:
+            window = self._global_windows[who] = _Window(now)
+        if window.used >= limit:
+            return max(0.001, window_length - (now - window.started))
+        window.used += 1
+        self.emu.global_requests += 1
+        return 0.0
+
     def _ratelimit_headers(
         self, route: _Route, params: dict[str, str]
     ) -> tuple[dict[str, str], float]:
         """Account the request in its bucket; return headers and retry_after (>0 when exceeded)."""
         now = time.monotonic()
+        limit, window_length = self.RATE_LIMIT, self.RATE_WINDOW
+        own = _ROUTE_LIMITS.get((route.method, route.template))
+        if own is not None:
+            limit, window_length = getattr(self.emu, own[0]), getattr(self.emu, own[1])
         if len(self._windows) > 4096:
             self._windows = {
                 k: w for k, w in self._windows.items() if now - w.started < self.RATE_WINDOW
             }
         key = (route.bucket, self._major(params))
         window = self._windows.get(key)
-        if window is None or now - window.started >= self.RATE_WINDOW:
+        if window is None or now - window.started >= window_length:
             window = self._windows[key] = _Window(now)
         window.used += 1
-        reset_after = max(0.0, self.RATE_WINDOW - (now - window.started))
-        remaining = max(0, self.RATE_LIMIT - window.used)
+        reset_after = max(0.0, window_length - (now - window.started))
+        remaining = max(0, limit - window.used)
         headers = {
-            "X-RateLimit-Limit": str(self.RATE_LIMIT),
+            "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
             "X-RateLimit-Bucket": route.bucket,
         }
-        exceeded = window.used > self.RATE_LIMIT
+        exceeded = window.used > limit
         return headers, reset_after if exceeded else 0.0
 
     @staticmethod
@@ -286,6 +341,7 @@ class Router:
                 fault.remaining -= 1
                 fault.hits += 1
                 if fault.kind == "rate_limit":
+                    self.emu.rate_limited["injected"] += 1
                     scope = "global" if fault.global_ else "user"
                     return self._rate_limited(
                         fault.retry_after, route.bucket, global_=fault.global_, scope=scope
@@ -294,8 +350,18 @@ class Router:
                     {"message": f"{fault.status}: Injected Error", "code": 0}, fault.status
                 )
 
+        retry_after = self._global_retry_after(ctx, route)
+        if retry_after > 0:
+            self.emu.rate_limited["global"] += 1
+            self.emu.violations.append(
+                Violation("global_rate_limit", "global rate limit exceeded", ctx.method, ctx.path)
+            )
+            return self._rate_limited(retry_after, route.bucket, global_=True, scope="global")
+
         headers, retry_after = self._ratelimit_headers(route, ctx.params)
         if retry_after > 0:
+            kind = "dm_channel" if route.template == "/users/@me/channels" else "route"
+            self.emu.rate_limited[kind] += 1
             self.emu.violations.append(
                 Violation("rate_limit", "bucket exhausted", ctx.method, ctx.path)
             )

@@ -12,6 +12,7 @@ from bot.domain import notices
 from bot.domain.applications import Status
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind, JobState
 from bot.domain.review_queue import QueueFilter
+from bot.pacing import Pacer
 from bot.registry import Services
 from bot.services.jobs import JobService
 from bot.services.onboarding import InvalidReason
@@ -292,3 +293,92 @@ async def test_bulk_rejection_needs_a_reason(services: Services) -> None:
     with pytest.raises(InvalidReason):
         await services.review_queue.start_rejection(GUILD, MANAGER, QueueFilter(), "   ")
     assert await services.db.fetch_val("SELECT count(*) FROM jobs") == 0
+
+
+# --- pacing and the manager's reply ---------------------------------------------------------
+
+
+class _FakeTime:
+    """A monotonic clock that only moves when the pacer sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def _paced_jobs(services: Services, time: _FakeTime) -> JobService:
+    pacer = Pacer(burst=0.0, now=time, sleep=time.sleep)
+    return JobService(services.db, JobRepository(), services.clock, pacer)
+
+
+async def test_a_job_runs_at_its_kinds_pace(services: Services) -> None:
+    """Ten items at 5 per second take 1.8 s on the pacer's clock (the first starts at once)."""
+    time = _FakeTime()
+    jobs = _paced_jobs(services, time)
+    jobs.register(KIND, _counting_handler(Counter()), per_second=5)
+    job = await jobs.create(GUILD, KIND, MANAGER, list(range(10)))
+    await jobs.run(job.id)
+    assert time.now == pytest.approx(9 * 0.2 + 0.2)  # plus the slot that found nothing left
+
+
+async def test_jobs_running_together_share_one_pace(services: Services) -> None:
+    """Two jobs of five items at once take as long as one job of ten: the pace is per bot."""
+    time = _FakeTime()
+    jobs = _paced_jobs(services, time)
+    seen: Counter[int] = Counter()
+    jobs.register(KIND, _counting_handler(seen), per_second=5)
+    first = await jobs.create(GUILD, KIND, MANAGER, [1, 2, 3, 4, 5])
+    second = await jobs.create(GUILD + 1, KIND, MANAGER, [6, 7, 8, 9, 10])
+    await asyncio.gather(jobs.run(first.id), jobs.run(second.id))
+    assert sum(seen.values()) == 10
+    assert time.now >= 9 * 0.2
+
+
+async def test_register_without_pace_keeps_working(services: Services) -> None:
+    """register(kind, handler) alone is valid and uses the default pace."""
+    seen: Counter[int] = Counter()
+    services.jobs.register(KIND, _counting_handler(seen))
+    job = await services.jobs.create(GUILD, KIND, MANAGER, [1, 2])
+    assert (await services.jobs.run(job.id)).finished and sum(seen.values()) == 2
+    with pytest.raises(ValueError):
+        services.jobs.register(KIND, _counting_handler(seen), per_second=0)
+
+
+async def test_the_reply_is_kept_while_running_and_forgotten_when_done(services: Services) -> None:
+    """The way back to the manager's reply is on the job until it finishes, then gone."""
+    services.jobs.register(KIND, _counting_handler(Counter()))
+    job = await services.jobs.create(GUILD, KIND, MANAGER, [1], params={"tier": "nano"})
+    await services.jobs.remember_reply(job.id, {"token": "secret", "language": "nl"})
+    kept = await services.jobs.get(job.id)
+    assert kept.params == {"tier": "nano", "reply": {"token": "secret", "language": "nl"}}
+    assert "secret" not in repr(kept)
+    assert [j.id for j in await services.jobs.running_in(GUILD, KIND)] == [job.id]
+    done = await services.jobs.run(job.id)
+    assert done.params == {"tier": "nano"}
+    assert await services.jobs.running_in(GUILD, KIND) == []
+
+
+async def test_resume_builds_the_report_from_the_kept_reply(services: Services) -> None:
+    """A run resumed by the sweep reports through the progress its kind builds from the job."""
+    reports: list[tuple[str, int]] = []
+
+    def build(job: Job):  # type: ignore[no-untyped-def]
+        language = job.params["reply"]["language"]
+
+        async def progress(current: Job) -> None:
+            reports.append((language, current.processed))
+
+        return progress
+
+    job = await services.jobs.create(GUILD, KIND, MANAGER, [1, 2])
+    await services.jobs.remember_reply(job.id, {"token": "t", "language": "nl"})
+    services.jobs.register(KIND, _counting_handler(Counter()), resumed_progress=build)
+    assert await services.jobs.resume() == 1
+    await services.jobs.wait(job.id)
+    assert reports[-1] == ("nl", 2)

@@ -349,6 +349,61 @@ async def test_global_rate_limit_headers(emu: DiscordEmulator, api: Api):
     assert (await api.call("GET", "/users/@me"))[0] == 200
 
 
+async def test_exceeding_the_global_limit_gives_the_global_429(emu: DiscordEmulator, api: Api):
+    """Past the global limit any bot route answers Discord's global 429, counted and recorded."""
+    emu.global_rate_limit, emu.global_rate_window = 3, 30.0
+    emu.reset_rate_limits()
+    statuses = [(await api.call("GET", f"/users/{emu.bot_user.id}"))[0] for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    status, body, headers = await api.call("GET", "/users/@me")  # another route, same limit
+    assert status == 429
+    assert body["message"] == "You are being rate limited." and body["global"] is True
+    assert body["code"] == 0 and 0 < body["retry_after"] <= 30
+    assert headers["X-RateLimit-Global"] == "true" and headers["X-RateLimit-Scope"] == "global"
+    assert int(headers["Retry-After"]) >= body["retry_after"] and headers["Via"]
+    assert emu.rate_limited["global"] == 1
+    assert [v.kind for v in emu.violations] == ["global_rate_limit"]
+
+
+async def test_interaction_endpoints_are_exempt_from_the_global_limit(
+    emu: DiscordEmulator, world: World, api: Api
+):
+    """With the global limit spent, the callback, a followup and @original still answer."""
+    emu.global_rate_limit, emu.global_rate_window = 1, 30.0
+    emu.reset_rate_limits()
+    assert (await api.call("GET", "/users/@me"))[0] == 200
+    assert (await api.call("GET", "/users/@me"))[0] == 429
+    it = await echo(emu, world)
+    assert (await api.callback(it, 5))[0] == 200
+    assert (await api.followup(it, {"content": "later"}))[0] == 200
+    original = f"/webhooks/{emu.application_id}/{it.token}/messages/@original"
+    assert (await api.call("PATCH", original, {"content": "edited"}, auth=False))[0] == 200
+    assert emu.rate_limited["global"] == 1
+
+
+async def test_discord_py_waits_out_the_global_429(emu: DiscordEmulator, world: World, bot):
+    """The real client, flooding past the global limit, waits retry_after and succeeds."""
+    emu.global_rate_limit, emu.global_rate_window = 4, 0.3
+    users = await asyncio.gather(*(bot.fetch_user(world.anna.id) for _ in range(12)))
+    assert {u.name for u in users} == {"anna"}
+    assert emu.rate_limited["global"] >= 1
+
+
+async def test_create_dm_has_its_own_bucket(emu: DiscordEmulator, world: World, api: Api):
+    """Opening DM channels is limited per route; the headers announce it before the 429."""
+    emu.dm_channel_rate_limit, emu.dm_channel_rate_window = 2, 30.0
+    emu.reset_rate_limits()
+    answers = [
+        await api.call("POST", "/users/@me/channels", {"recipient_id": str(user.id)})
+        for user in (world.anna, world.bob, world.admin)
+    ]
+    assert [a[0] for a in answers] == [200, 200, 429]
+    assert answers[0][2]["X-RateLimit-Limit"] == "2"
+    assert answers[1][2]["X-RateLimit-Remaining"] == "0"
+    assert answers[2][1]["global"] is False and answers[2][2]["X-RateLimit-Scope"] == "user"
+    assert emu.rate_limited["dm_channel"] == 1
+
+
 async def test_gateway_rejects_bad_token(emu: DiscordEmulator):
     """IDENTIFY with a wrong token is closed with 4004; heartbeats are acknowledged."""
     async with aiohttp.ClientSession() as session:
