@@ -16,7 +16,9 @@ the emulator, creators with one SQL insert, applications through the onboarding 
 (b) The level sweep: a tenth of the creators reach a level with a role; the sync gives the
     role and DMs each once, at the bot's shared pace.
 (c) While (a) runs, /applications is invoked every 0.5 s: bar, every acknowledgement ≤ 3 s.
-(d) A broadcast to every creator: not measured yet (see ``bench_broadcast``).
+(d) A broadcast to a segment of 5 000 creators (100 with --short) through /broadcast segment:
+    time until every DM is out, duplicate and missing DMs, 429s. Bar: done within 1.2 × the
+    time the limits allow (as in (a), at the broadcast's pace).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from tqdm import tqdm
 from bot.clock import to_epoch
 from bot.domain.notices import NoticeKind, key_prefix
 from bot.harness import Cast, LocalDiscord
-from bot.services.jobs import DEFAULT_PER_SECOND
+from bot.services.jobs import DEFAULT_PER_SECOND, DM_ITEMS_PER_SECOND
 from cogs.levels import SYNC_PER_SECOND
 
 ACK_BAR_SECONDS = 3.0
@@ -51,10 +53,11 @@ class Size:
     applications: int
     approve: int
     promoted: int
+    broadcast: int
 
 
-FULL = Size(creators=5_000, applications=2_000, approve=500, promoted=500)
-SHORT = Size(creators=500, applications=200, approve=50, promoted=20)
+FULL = Size(creators=5_000, applications=2_000, approve=500, promoted=500, broadcast=5_000)
+SHORT = Size(creators=500, applications=200, approve=50, promoted=20, broadcast=100)
 
 
 def verdict(ok: bool, text: str) -> str:
@@ -104,14 +107,27 @@ class Bench:
         )
         now = to_epoch(svc.clock.now())
         rows = [
-            (cast.guild.id, u.id, f"c{n}", "tiktok", 5_000, "nano", "active", now, now, now)
+            (
+                cast.guild.id,
+                u.id,
+                f"c{n}",
+                "tiktok",
+                5_000,
+                "nano",
+                "pottery" if n < self.size.broadcast else "travel",
+                "active",
+                now,
+                now,
+                now,
+            )
             for n, u in enumerate(self.creator_users)
         ]
         async with svc.db.transaction() as tx:
             await tx.execute_many(
                 """INSERT INTO creators (guild_id, user_id, source_slug, platform, followers,
-                                         tier, status, approved_at, status_at, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         tier, niche, status, approved_at, status_at,
+                                         created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 rows,
             )
             ids = [r["id"] for r in await tx.fetch_all("SELECT id FROM creators ORDER BY id")]
@@ -292,8 +308,64 @@ class Bench:
     # --- (d) ------------------------------------------------------------------------------
 
     async def bench_broadcast(self) -> None:
-        """(d) A broadcast to every creator: to be measured once /broadcast exists."""
-        print("(d) broadcast: not measured")
+        emu, svc, cast = self.world.emu, self.world.services, self.world.cast
+        assert cast is not None
+        manager, n = cast.manager.id, self.size.broadcast
+        await svc.segments.create(cast.guild.id, manager, "potters", niche="pottery")
+        users = self.creator_users[:n]
+        before = {u.id: len(emu.dms(u.id)) for u in users}
+        opened = await emu.invoke(
+            manager, "broadcast segment", {"segment": "potters"}, guild_id=cast.guild.id
+        )
+        await opened.wait_response()
+        brief = {"title": "Spring drop", "text": "Post it this week!", "link": ""}
+        submitted = await emu.submit_modal(opened, brief, user_id=manager)
+        await submitted.wait_followups(1)
+        asked = submitted.followups[0]
+        requests_before, counted_before = len(emu.requests), emu.global_requests
+        limited_before = Counter(emu.rate_limited)
+        started = time.perf_counter()
+        go = await emu.click(asked, label=f"Send to {n}", user_id=manager)
+        await go.wait_response()
+        job_id = int(await svc.db.fetch_val("SELECT max(id) FROM jobs"))
+        with bar(n, "broadcast") as progress:
+            while not (job := await svc.jobs.get(job_id)).finished:
+                progress.n = job.processed
+                progress.refresh()
+                await asyncio.sleep(0.25)
+            progress.n = job.processed
+        elapsed = time.perf_counter() - started
+        made = emu.requests[requests_before:]
+        counted = emu.global_requests - counted_before
+        dm_channels = sum(1 for r in made if r.method == "POST" and r.path == "/users/@me/channels")
+        limited = Counter(emu.rate_limited)
+        limited.subtract(limited_before)
+        got = [len(emu.dms(u.id)) - before[u.id] for u in users]
+        duplicates = sum(max(0, d - 1) for d in got)
+        missing = sum(1 for d in got if d == 0)
+        allowed_global = counted / emu.global_rate_limit
+        allowed_dm = dm_channels / emu.dm_channel_rate_limit * emu.dm_channel_rate_window
+        allowed_pace = n / DM_ITEMS_PER_SECOND
+        allowed = max(allowed_global, allowed_dm, allowed_pace)
+        print(
+            f"(d) broadcast to {n} creators: {elapsed:.1f} s, {sum(got)} DMs "
+            f"({sum(got) / elapsed:.1f}/s), {counted} requests ({counted / elapsed:.1f}/s), "
+            f"{dm_channels} DM channels opened, 429s: {dict(+limited) or 'none'}"
+        )
+        print(
+            f"    allowed by the limits: global {allowed_global:.1f} s, DM channels "
+            f"{allowed_dm:.1f} s, the broadcast's pace ({DM_ITEMS_PER_SECOND:g} items/s) "
+            f"{allowed_pace:.1f} s → {allowed:.1f} s"
+        )
+        self.check(job.count("dm_sent") == n, f"all {n} sent ({job.count('dm_sent')})")
+        self.check(duplicates == 0, f"no duplicate broadcast DMs ({duplicates})")
+        self.check(missing == 0, f"no missing broadcast DMs ({missing})")
+        self.check(limited["global"] == 0, f"no global 429s ({limited['global']})")
+        self.check(
+            elapsed <= allowed * SLACK,
+            f"broadcast within {SLACK:g} × the time the limits allow "
+            f"({elapsed:.1f} s ≤ {allowed * SLACK:.1f} s)",
+        )
 
     def check(self, ok: bool, text: str) -> None:
         verdict(ok, text)

@@ -27,7 +27,9 @@ from bot.interactions import (
     services,
 )
 from bot.notify import is_member, send_dm
+from bot.progress import job_progress, resumed_progress
 from bot.services.broadcasts import ConfirmAgain, dm_outcome
+from bot.services.jobs import DM_ITEMS_PER_SECOND, Progress
 from bot.services.notifications import Delivery
 from bot.translator import text
 
@@ -64,8 +66,9 @@ def broadcast_embed(
     return embed
 
 
-def _job_text(title: str, job: Job, language: str) -> str:
+def _job_text(job: Job, language: str) -> str:
     key = "broadcasts.done" if job.finished else "broadcasts.progress"
+    title = str(job.params.get("title", ""))
     return render(key, language, title=title, t=tally(job.total, job.counts, job.finished))
 
 
@@ -120,19 +123,10 @@ class BroadcastButton(
             )
             return
         broadcast = await svc.broadcasts.get(interaction.guild_id, self.broadcast_id)
+        progress = await job_progress(interaction, job, _job_text)
         await interaction.response.edit_message(
-            content=_job_text(broadcast.title, job, language),
-            view=None,
-            allowed_mentions=NO_MENTIONS,
+            content=_job_text(job, language), view=None, allowed_mentions=NO_MENTIONS
         )
-
-        async def progress(current: Job) -> None:
-            if not interaction.is_expired():
-                await interaction.edit_original_response(
-                    content=_job_text(broadcast.title, current, language),
-                    allowed_mentions=NO_MENTIONS,
-                )
-
         svc.jobs.start(job, progress)
         if broadcast.channel_id is not None:
             await _post(interaction, broadcast, language)
@@ -322,11 +316,19 @@ class BroadcastsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(BroadcastButton)
-        self.bot.services.jobs.register(JobKind.BROADCAST, self.send_item)
+        self.bot.services.jobs.register(
+            JobKind.BROADCAST,
+            self.send_item,
+            per_second=DM_ITEMS_PER_SECOND,
+            resumed_progress=self._progress,
+        )
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(BroadcastButton)
         await self.bot.services.jobs.unregister(JobKind.BROADCAST)
+
+    def _progress(self, job: Job) -> Progress | None:
+        return resumed_progress(self.bot, job, _job_text)
 
     async def send_item(self, job: Job, item: JobItem) -> ItemResult:
         """One creator of a broadcast: their DM, once, with their own link."""

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.timeout(90)
 def test_short_bulk_bench_passes_every_bar() -> None:
-    """Approval of 50, acknowledgements, level sweep: every bar PASS, none FAIL, exit 0."""
+    """Approval of 50, acknowledgements, level sweep, broadcast to 100: every bar PASS, none
+    FAIL, exit 0."""
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "bulk.py"), "--short"],
         cwd=ROOT,
@@ -33,6 +34,9 @@ def test_short_bulk_bench_passes_every_bar() -> None:
         "no missing welcome DMs (0)",
         "every acknowledgement within 3 s",
         "one level DM each",
+        "all 100 sent (100)",
+        "no duplicate broadcast DMs (0)",
+        "no missing broadcast DMs (0)",
+        "broadcast within 1.2 × the time the limits allow",
     ):
         assert any(bar in line for line in passed), bar
-    assert "(d) broadcast: not measured" in lines

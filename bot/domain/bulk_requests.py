@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.deliverables import OPEN, ContractTerms, Deliverable, Kind, Status
+from bot.domain.jobs import Job
 
 MAX_COUNT = 10
 # Two deliverables of the same platform and kind due this close together are "the same
@@ -122,3 +123,9 @@ def summarise(count: int, total: int, counts: Mapping[str, int], finished: bool)
         total=total,
         finished=finished,
     )
+
+
+def summary_of(job: Job) -> BulkSummary:
+    """The summary of a bulk request's job, from the job alone."""
+    per_creator = int(job.params.get("per_creator", 0))
+    return summarise(per_creator, job.total, job.counts, job.finished)

@@ -299,7 +299,7 @@ class BroadcastService:
                 guild_id=guild_id,
                 kind=JobKind.BROADCAST,
                 created_by=actor_id,
-                params={"broadcast_id": broadcast.id},
+                params={"broadcast_id": broadcast.id, "title": broadcast.title},
                 subject_ids=recipients,
                 now=now,
             )

@@ -33,9 +33,7 @@ from bot.domain.bulk_requests import (
     MAX_COUNT,
     BulkRequest,
     BulkState,
-    BulkSummary,
     already_has_one,
-    summarise,
 )
 from bot.domain.commission import parse_money
 from bot.domain.creators import Creator
@@ -214,7 +212,11 @@ class BulkRequestService:
                 guild_id=guild_id,
                 kind=JobKind.BULK_DELIVERABLES,
                 created_by=actor_id,
-                params={"bulk_id": request.id},
+                params={
+                    "bulk_id": request.id,
+                    "what": request.what.value,
+                    "per_creator": request.per_creator,
+                },
                 subject_ids=recipients,
                 now=now,
             )
@@ -332,8 +334,3 @@ class BulkRequestService:
         if delivery is Delivery.DUPLICATE:
             delivery = await self._notifications.status(step.notice) or Delivery.FAILED
         return delivery
-
-    async def summary(self, job: Job) -> tuple[BulkRequest, BulkSummary]:
-        request = await self._repo.get(self._db, int(job.params["bulk_id"]))
-        assert request is not None
-        return request, summarise(request.per_creator, job.total, job.counts, job.finished)

@@ -42,6 +42,10 @@ ResumedProgress = Callable[[Job], Progress | None]
 # 40 % of Discord's global limit of 50/s, which leaves 30/s for the rest of the bot (the
 # level sweep, cards, commands' own requests) so nothing waits on a 429.
 DEFAULT_PER_SECOND = 5.0
+# A job whose item is one DM (open the DM channel, send): about two requests, so twice the
+# pace, still 20 requests a second. Discord documents no number for opening DM channels, only
+# that opening many quickly may be limited; 10 a second is what the emulator models.
+DM_ITEMS_PER_SECOND = 10.0
 # Where a job keeps the way back to the manager's reply (see bot/progress.py).
 REPLY_PARAM = "reply"
 

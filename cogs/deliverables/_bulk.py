@@ -9,11 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.domain.bulk_requests import DM_CLOSED, DM_FAILED, DM_SENT, BulkRequest, BulkWhat
+from bot.domain.bulk_requests import (
+    DM_CLOSED,
+    DM_FAILED,
+    DM_SENT,
+    BulkRequest,
+    BulkWhat,
+    summary_of,
+)
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem
 from bot.i18n import render
 from bot.interactions import NO_MENTIONS, PersistentButton, is_manager, lang, services
 from bot.notify import send_dm
+from bot.progress import job_progress, resumed_progress
+from bot.services.jobs import Progress
 from bot.services.notifications import Delivery
 
 if TYPE_CHECKING:
@@ -35,12 +44,18 @@ def confirmation(request: BulkRequest, language: str, timezone: str) -> dict[str
     return {"content": content, "view": view}
 
 
-async def _job_text(interaction: discord.Interaction, job: Job, language: str) -> str:
-    request, summary = await services(interaction).bulk_requests.summary(job)
+def _job_text(job: Job, language: str) -> str:
+    summary = summary_of(job)
     if not job.finished:
         return render("deliverables.bulk_progress", language, s=summary)
-    key = "bulk_contract_done" if request.what is BulkWhat.CONTRACT else "bulk_done"
+    contract = job.params.get("what") == BulkWhat.CONTRACT
+    key = "bulk_contract_done" if contract else "bulk_done"
     return render(f"deliverables.{key}", language, s=summary)
+
+
+def resumed(bot: CreatorBot, job: Job) -> Progress | None:
+    """The progress report of a bulk request's job resumed after a restart."""
+    return resumed_progress(bot, job, _job_text)
 
 
 class BulkButton(PersistentButton, template=r"cb:bd:(?P<action>go|no):(?P<id>[0-9]{1,19})"):
@@ -80,19 +95,10 @@ class BulkButton(PersistentButton, template=r"cb:bd:(?P<action>go|no):(?P<id>[0-
         job = await svc.bulk_requests.start(
             interaction.guild_id, interaction.user.id, self.request_id
         )
+        progress = await job_progress(interaction, job, _job_text)
         await interaction.response.edit_message(
-            content=await _job_text(interaction, job, language),
-            view=None,
-            allowed_mentions=NO_MENTIONS,
+            content=_job_text(job, language), view=None, allowed_mentions=NO_MENTIONS
         )
-
-        async def progress(current: Job) -> None:
-            if not interaction.is_expired():
-                await interaction.edit_original_response(
-                    content=await _job_text(interaction, current, language),
-                    allowed_mentions=NO_MENTIONS,
-                )
-
         svc.jobs.start(job, progress)
 
 

@@ -27,9 +27,10 @@ from bot.interactions import (
 )
 from bot.notify import send_dm
 from bot.services.deliverables import Metrics, ReminderJob
+from bot.services.jobs import DM_ITEMS_PER_SECOND
 from bot.services.notifications import RecipientUnreachable
 from bot.translator import text
-from cogs.deliverables._bulk import BulkButton, confirmation, plan_item
+from cogs.deliverables._bulk import BulkButton, confirmation, plan_item, resumed
 from cogs.deliverables._review import ReviewButton, post_card
 from cogs.deliverables._views import describe
 from cogs.onboarding._cog import PLATFORMS
@@ -349,7 +350,12 @@ class DeliverablesCog(commands.Cog):
         svc.schedule.add_sweep_task("deliverable reminders", self.send_reminders)
         # Cards posted before a restart keep their buttons: they are routed by custom_id.
         self.bot.add_dynamic_items(ReviewButton, BulkButton)
-        svc.jobs.register(JobKind.BULK_DELIVERABLES, self.plan_item)
+        svc.jobs.register(
+            JobKind.BULK_DELIVERABLES,
+            self.plan_item,
+            per_second=DM_ITEMS_PER_SECOND,
+            resumed_progress=lambda job: resumed(self.bot, job),
+        )
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ReviewButton, BulkButton)

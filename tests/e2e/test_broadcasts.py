@@ -249,6 +249,11 @@ async def test_restart_half_way_sends_each_creator_once(world: LocalDiscord) -> 
     await svc.jobs.wait(job_id)
     final = await svc.jobs.get(job_id)
     assert final.finished and final.count("dm_sent") == 6 and final.processed == 6
+    # The resumed run went on editing the manager's reply (its token still valid).
+    await world.emu.interactions[-1].wait_until(
+        lambda _: (world.emu.get_message(asked).content or "").startswith("Done:"), timeout=10
+    )
+    assert world.emu.get_message(asked).content.startswith("Done: “Drop” sent to 6 of 6")
     assert [len(world.emu.dms(m.id)) for m in members] == [1] * 6
     world.emu.assert_no_violations()
 

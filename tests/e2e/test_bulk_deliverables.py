@@ -235,6 +235,14 @@ async def test_restart_half_way_creates_nothing_twice(world: LocalDiscord) -> No
     await svc.jobs.wait(job_id)
     final = await svc.jobs.get(job_id)
     assert final.finished and final.count("done") == 5 and final.count("dm_sent") == 5
+    # The resumed run went on editing the manager's reply (its token still valid).
+    await go.wait_until(
+        lambda _: (world.emu.get_message(asked.message).content or "").startswith("Done:"),
+        timeout=10,
+    )
+    assert world.emu.get_message(asked.message).content == (
+        "Done: created 10 deliverables for 5 creators."
+    )
     assert await svc.db.fetch_val("SELECT count(*) FROM deliverables") == 10
     for member in members:
         assert len(await _planned(world, member)) == 2

@@ -73,7 +73,7 @@ async def test_send_starts_one_job_once(services: Services) -> None:
     assert (job.kind, job.total, job.params) == (
         JobKind.BROADCAST,
         3,
-        {"broadcast_id": draft.broadcast.id},
+        {"broadcast_id": draft.broadcast.id, "title": draft.broadcast.title},
     )
     with pytest.raises(NotADraft):
         await services.broadcasts.start(GUILD, draft.broadcast.id, MANAGER)
