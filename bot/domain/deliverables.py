@@ -59,7 +59,8 @@ class InvalidSubmission(CreatorbotError):
 
 def parse_due(text: str, timezone: str, now: datetime) -> datetime:
     """``YYYY-MM-DD HH:MM`` in the server's timezone, ISO 8601 with an offset, or ``14d``
-    (that many days from now, at this time of day, to the minute) → UTC.
+    (that many days from now at this time of day in the server's timezone, to the minute)
+    → UTC.
 
     A local time that does not exist (the hour skipped when clocks go forward) is refused;
     an ambiguous one (the hour repeated when clocks go back) means its first occurrence.
@@ -71,7 +72,9 @@ def parse_due(text: str, timezone: str, now: datetime) -> datetime:
         days = int(ahead[1])
         if not 1 <= days <= MAX_DAYS_AHEAD:
             raise InvalidDue(reason="format", value=value, timezone=timezone)
-        return (now + timedelta(days=days)).replace(second=0, microsecond=0)
+        # Days on the server's wall clock: the same time of day after a clock change.
+        local = now.astimezone(zone).replace(second=0, microsecond=0) + timedelta(days=days)
+        return local.astimezone(UTC)
     if _LOCAL.match(value):
         try:
             naive = datetime.fromisoformat(value.replace(" ", "T"))

@@ -36,6 +36,11 @@ def test_days_from_now() -> None:
     assert parse_due(" 3 D ", AMS, now) == datetime(2026, 10, 4, 8, 0, tzinfo=UTC)
 
 
+def test_days_from_now_keep_the_wall_clock_across_dst() -> None:
+    """From 10:00 in Amsterdam summer time, 30d is 10:00 winter time: one hour later in UTC."""
+    assert parse_due("30d", AMS, NOW) == datetime(2026, 10, 31, 9, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
