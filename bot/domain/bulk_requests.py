@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.creators import Creator, CreatorStatus
 from bot.domain.deliverables import OPEN, ContractTerms, Deliverable, Kind, Status
 from bot.domain.jobs import Job
 
@@ -26,7 +27,9 @@ DM_SENT = "dm_sent"
 DM_CLOSED = "dm_closed"
 DM_FAILED = "dm_failed"
 ALREADY_HAS_ONE = "already_has_one"
-INACTIVE = "inactive"
+PAUSED = "paused"  # the creator was paused after the segment was resolved
+REMOVED = "removed"  # … or removed
+INACTIVE = "inactive"  # … or is gone altogether (erased on request)
 
 
 class BulkWhat(StrEnum):
@@ -88,6 +91,18 @@ def already_has_one(
     return None
 
 
+def not_reachable(creator: Creator | None) -> str | None:
+    """Why a creator of the job gets nothing although the segment held them when it was
+    confirmed (paused, removed, or erased since); ``None`` for an active creator."""
+    if creator is None or creator.user_id is None:
+        return INACTIVE
+    if creator.status is CreatorStatus.PAUSED:
+        return PAUSED
+    if creator.status is CreatorStatus.REMOVED:
+        return REMOVED
+    return None
+
+
 @dataclass(frozen=True)
 class BulkSummary:
     """Where a bulk request's job stands, from the job's counts."""
@@ -95,7 +110,9 @@ class BulkSummary:
     creators: int  # creators who got their deliverables (or contract)
     deliverables: int
     already: int
-    inactive: int
+    paused: int
+    removed: int
+    inactive: int  # gone altogether (erased)
     failed: int
     closed: int  # creators told by DM who have their DMs closed
     total: int
@@ -103,7 +120,7 @@ class BulkSummary:
 
     @property
     def skipped(self) -> int:
-        return self.already + self.inactive
+        return self.already + self.paused + self.removed + self.inactive
 
     @property
     def processed(self) -> int:
@@ -117,6 +134,8 @@ def summarise(count: int, total: int, counts: Mapping[str, int], finished: bool)
         creators=creators,
         deliverables=creators * count,
         already=int(counts.get(ALREADY_HAS_ONE, 0)),
+        paused=int(counts.get(PAUSED, 0)),
+        removed=int(counts.get(REMOVED, 0)),
         inactive=int(counts.get(INACTIVE, 0)),
         failed=int(counts.get("failed", 0)),
         closed=int(counts.get(DM_CLOSED, 0)),

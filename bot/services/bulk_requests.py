@@ -9,8 +9,9 @@ started, so pressing twice starts one job. Each item writes the creator's delive
 contract) in one transaction under a unique key per request and creator (and slot): a restart
 half-way finds what was made and never makes it twice. A creator who already has such a
 deliverable due within a day (or an active contract of the same title) is skipped and
-counted, and so is one who is no longer active. Each creator is told once (a notice per
-request and creator); reminders then run for each deliverable as for any other.
+counted, and so is one paused or removed since the confirmation, each with that reason.
+Each creator is told once (a notice per request and creator); reminders then run for each
+deliverable as for any other.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from bot.domain import notices
 from bot.domain.applications import Platform
 from bot.domain.bulk_requests import (
     ALREADY_HAS_ONE,
-    INACTIVE,
     MAX_COUNT,
     BulkRequest,
     BulkState,
     already_has_one,
+    not_reachable,
 )
 from bot.domain.commission import parse_money
 from bot.domain.creators import Creator
@@ -257,8 +258,10 @@ class BulkRequestService:
         request = await self._repo.get(self._db, int(job.params["bulk_id"]))
         assert request is not None
         creator = await self._creators.get(self._db, item.subject_id)
-        if creator is None or not creator.is_active or creator.user_id is None:
-            return BulkItem(request, creator, skipped=INACTIVE)
+        gone = not_reachable(creator)
+        if gone is not None:
+            return BulkItem(request, creator, skipped=gone)
+        assert creator is not None and creator.user_id is not None
         async with self._db.transaction() as tx:
             if request.terms is not None:
                 step = await self._contract_item(tx, request, creator)

@@ -9,10 +9,15 @@ from bot.domain.bulk_requests import (
     ALREADY_HAS_ONE,
     DM_CLOSED,
     INACTIVE,
+    PAUSED,
+    REMOVED,
     already_has_one,
+    not_reachable,
     summarise,
 )
+from bot.domain.creators import Creator, CreatorStatus
 from bot.domain.deliverables import Deliverable, Kind, Status
+from bot.domain.tiers import Tier
 
 DUE = datetime(2026, 12, 18, 17, 0, tzinfo=UTC)
 REEL = Deliverable(
@@ -62,8 +67,49 @@ def test_other_platform_kind_time_or_closed_ones_do_not_count() -> None:
 
 def test_summary_counts_deliverables_per_creator_and_skips_by_reason() -> None:
     """Done items × count deliverables; skipped split by why; closed DMs counted."""
-    counts = {"done": 3, "skipped": 3, ALREADY_HAS_ONE: 2, INACTIVE: 1, DM_CLOSED: 1}
-    summary = summarise(2, 7, counts, finished=False)
+    counts = {
+        "done": 3,
+        "skipped": 5,
+        ALREADY_HAS_ONE: 2,
+        PAUSED: 1,
+        REMOVED: 1,
+        INACTIVE: 1,
+        DM_CLOSED: 1,
+    }
+    summary = summarise(2, 9, counts, finished=False)
     assert (summary.creators, summary.deliverables) == (3, 6)
-    assert (summary.already, summary.inactive, summary.skipped) == (2, 1, 3)
-    assert (summary.closed, summary.processed, summary.total) == (1, 6, 7)
+    assert (summary.already, summary.paused, summary.removed, summary.inactive) == (2, 1, 1, 1)
+    assert summary.skipped == 5
+    assert (summary.closed, summary.processed, summary.total) == (1, 8, 9)
+
+
+CREATOR = Creator(
+    id=2,
+    guild_id=1,
+    user_id=500,
+    handle="maker",
+    source_slug="maker",
+    platform="instagram",
+    followers=5_000,
+    tier=Tier.NANO,
+    niche="food",
+    email=None,
+    locale="en",
+    status=CreatorStatus.ACTIVE,
+    plan_id=None,
+    public_earnings=False,
+    welcome_pending=False,
+    approved_by=900,
+    approved_at=DUE,
+    status_at=DUE,
+)
+
+
+def test_a_creator_paused_removed_or_erased_since_is_skipped_with_that_reason() -> None:
+    """Active: planned; paused, removed, or erased (no member any more): the reason says which."""
+    assert not_reachable(CREATOR) is None
+    assert not_reachable(replace(CREATOR, status=CreatorStatus.PAUSED)) == PAUSED
+    assert not_reachable(replace(CREATOR, status=CreatorStatus.REMOVED)) == REMOVED
+    erased = replace(CREATOR, status=CreatorStatus.REMOVED, user_id=None)
+    assert not_reachable(erased) == INACTIVE
+    assert not_reachable(None) == INACTIVE
