@@ -250,6 +250,62 @@ async def test_restart_half_way_creates_nothing_twice(world: LocalDiscord) -> No
     world.emu.assert_no_violations()
 
 
+async def test_confirm_after_a_restart_still_plans(world: LocalDiscord) -> None:
+    """The confirmation outlives a restart: Confirm pressed afterwards plans and summarises."""
+    members = await approved_creators(world, 2, prefix="maker")
+    asked = await _add(world, segment="all", platform="instagram", kind="reel", due="14d")
+    await world.restart_bot()
+    final = await _confirm(world, asked, "Yes, plan for 2")
+    assert final == "Done: created 2 deliverables for 2 creators."
+    for member in members:
+        assert len(await _planned(world, member)) == 1
+        assert len(world.emu.dms(member.id)) == 1
+
+
+async def test_confirm_pressed_twice_plans_once(world: LocalDiscord) -> None:
+    """Two presses of Confirm at once (a double click): one job, the other press is told so."""
+    members = await approved_creators(world, 3, prefix="maker")
+    asked = await _add(world, segment="all", platform="tiktok", kind="video", due="7d", count=2)
+    manager = world.cast.manager.id
+    first = await world.emu.click(
+        asked.message, label="Yes, plan for 3", user_id=manager, wait=False
+    )
+    second = await world.emu.click(
+        asked.message, label="Yes, plan for 3", user_id=manager, wait=False
+    )
+    await first.wait_response()
+    await second.wait_response()
+    refused = [
+        it for it in (first, second) if it.response_type == 4 or it.followups
+    ]  # an ephemeral answer instead of editing the confirmation
+    assert len(refused) == 1
+    said = refused[0].content or refused[0].followups[0].content
+    assert said == "This request is already being carried out; nobody gets it twice."
+    job_id = int(await world.services.db.fetch_val("SELECT max(id) FROM jobs"))
+    await world.services.jobs.wait(job_id)
+    assert await world.services.db.fetch_val("SELECT count(*) FROM jobs") == 1
+    for member in members:
+        assert len(await _planned(world, member)) == 2
+        assert len(world.emu.dms(member.id)) == 1
+
+
+async def test_members_are_refused_in_dutch(world: LocalDiscord) -> None:
+    """A Dutch creator allowed to see the command is refused in Dutch; nothing is stored."""
+    member = (await approved_creators(world, 1, prefix="maker", locale="nl"))[0]
+    world.emu.allow_command(world.cast.guild.id, "deliverable", user_id=member.id)
+    it = await _add(
+        world,
+        locale="nl",
+        user_id=member.id,
+        segment="all",
+        platform="instagram",
+        kind="reel",
+        due="14d",
+    )
+    assert it.ephemeral and "Alleen programmamanagers kunnen dit doen" in it.content
+    assert await world.services.db.fetch_val("SELECT count(*) FROM bulk_requests") == 0
+
+
 async def _template(world: LocalDiscord) -> None:
     """A contract template: 2 Instagram reels over 14 days, €75 each."""
     await world.services.deliverables.create_template(
