@@ -12,7 +12,7 @@ from bot.clock import FrozenClock
 from bot.domain.jobs import JobKind
 from bot.harness import LocalDiscord
 from bot.services.bulk_requests import BulkNotADraft
-from tests.e2e._creators import approved_creators
+from tests.e2e._creators import approved_creators, command
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -304,6 +304,32 @@ async def test_members_are_refused_in_dutch(world: LocalDiscord) -> None:
     )
     assert it.ephemeral and "Alleen programmamanagers kunnen dit doen" in it.content
     assert await world.services.db.fetch_val("SELECT count(*) FROM bulk_requests") == 0
+
+
+async def test_paused_before_its_turn_is_named_in_dutch(world: LocalDiscord) -> None:
+    """A creator paused with /creator pause after Confirm but before their turn (the bot
+    restarted in between) is skipped, and the Dutch manager's reply names why."""
+    members = await approved_creators(world, 3, prefix="maker", locale="nl")
+    svc, manager = world.services, world.cast.manager.id
+    await svc.jobs.unregister(JobKind.BULK_DELIVERABLES)  # the job waits for the restart
+    asked = await _add(
+        world, locale="nl", segment="all", platform="instagram", kind="reel", due="14d"
+    )
+    go = await world.emu.click(asked.message, label="Ja, plan voor 3", user_id=manager, locale="nl")
+    await go.wait_response()
+    paused = await command(world, world.cast.manager, "creator pause", member=members[1].id)
+    assert "is paused" in paused.content or "is paused" in paused.followups[0].content
+    await world.restart_bot()
+    await world.services.schedule.sweep()
+    await go.wait_until(
+        lambda _: (world.emu.get_message(asked.message).content or "").startswith("Klaar:"),
+        timeout=10,
+    )
+    assert world.emu.get_message(asked.message).content == (
+        "Klaar: 2 deliverables aangemaakt voor 2 creators; 1 overgeslagen: 1 gepauzeerd."
+    )
+    assert await _planned(world, members[1]) == []
+    assert [len(world.emu.dms(m.id)) for m in members] == [1, 0, 1]
 
 
 async def _template(world: LocalDiscord) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FrozenClock, to_epoch
 from bot.db.deliverables_repo import DeliverableRepository
 from bot.db.jobs_repo import JobRepository
-from bot.domain.bulk_requests import ALREADY_HAS_ONE, PAUSED, REMOVED, BulkState
+from bot.domain.bulk_requests import ALREADY_HAS_ONE, PAUSED, REMOVED, BulkState, summary_of
 from bot.domain.creators import CreatorStatus
 from bot.domain.deliverables import InvalidDue
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind
@@ -123,7 +123,7 @@ async def test_confirm_twice_starts_one_job(services: Services) -> None:
     assert (job.kind, job.total, job.params) == (
         JobKind.BULK_DELIVERABLES,
         3,
-        {"bulk_id": request.id},
+        {"bulk_id": request.id, "what": "deliverables", "per_creator": 2},
     )
     with pytest.raises(BulkNotADraft):
         await services.bulk_requests.start(GUILD, OTHER_MANAGER, request.id)
@@ -163,7 +163,7 @@ async def test_run_plans_each_creator_once_audited_and_told_once(services: Servi
     assert [(r["actor_id"], r["created_at"]) for r in rows] == [
         (MANAGER, to_epoch(services.clock.now()))
     ] * 6
-    _request, summary = await services.bulk_requests.summary(final)
+    summary = summary_of(final)
     assert render("deliverables.bulk_done", "en", s=summary) == (
         "Done: created 6 deliverables for 3 creators."
     )
@@ -187,7 +187,7 @@ async def test_skips_are_named_already_has_one_paused_removed(services: Services
     assert (final.count(ALREADY_HAS_ONE), final.count(PAUSED), final.count(REMOVED)) == (1, 1, 1)
     assert told == [users[3]]
     assert len(await services.deliverables.mine(GUILD, users[0])) == 1  # only its own
-    _request, summary = await services.bulk_requests.summary(final)
+    summary = summary_of(final)
     assert render("deliverables.bulk_done", "en", s=summary) == (
         "Done: created 2 deliverables for 1 creator; skipped 3: 1 already has one due within "
         "a day, 1 paused, 1 removed."
