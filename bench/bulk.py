@@ -10,15 +10,17 @@ the emulator, creators with one SQL insert, applications through the onboarding 
 
 (a) The manager approves the applications matching a niche from /applications → "Approve all
     matching": time until all are approved, DMs per second, 429s, duplicate and missing DMs.
-    Bar: done within 1.2 × the time the limits allow for what was done — the longest of the
-    requests the emulator counted against the global limit at 50/s, the DM channels opened
-    at the modelled DM bucket, and the items at the bot's own pace (bot.services.jobs).
+    Bar: done within 1.2 × the time Discord's limits allow for what was done — the longer of
+    the requests the emulator counted against the global limit at 50/s and the DM channels
+    opened at the modelled Create DM rate (10/s). The bot's own pace is not an excuse.
 (b) The level sweep: a tenth of the creators reach a level with a role; the sync gives the
-    role and DMs each once, at the bot's shared pace.
+    role and DMs each once, at the bot's shared pace. Figures, and the ratio to the time
+    Discord's limits allow.
 (c) While (a) runs, /applications is invoked every 0.5 s: bar, every acknowledgement ≤ 3 s.
 (d) A broadcast to a segment of 5 000 creators (100 with --short) through /broadcast segment:
-    time until every DM is out, duplicate and missing DMs, 429s. Bar: done within 1.2 × the
-    time the limits allow (as in (a), at the broadcast's pace).
+    time until every DM is out, duplicate and missing DMs, 429s; the ratio to the time
+    Discord's limits allow (creators who already had a DM channel need none opened, so the
+    bot's pace per item shows as a ratio above 1 there).
 """
 
 from __future__ import annotations
@@ -39,8 +41,7 @@ from tqdm import tqdm
 from bot.clock import to_epoch
 from bot.domain.notices import NoticeKind, key_prefix
 from bot.harness import Cast, LocalDiscord
-from bot.services.jobs import DEFAULT_PER_SECOND, DM_ITEMS_PER_SECOND
-from cogs.levels import SYNC_PER_SECOND
+from bot.services.jobs import DEFAULT_PER_SECOND
 
 ACK_BAR_SECONDS = 3.0
 SLACK = 1.2
@@ -68,6 +69,22 @@ def verdict(ok: bool, text: str) -> str:
 
 def bar(total: int, desc: str) -> tqdm:  # type: ignore[type-arg]
     return tqdm(total=total, desc=desc, unit="", file=sys.stderr, leave=False, mininterval=0.5)
+
+
+def allowed_by_limits(emu: Any, made: list[Any], counted: int) -> tuple[float, str]:
+    """The least time Discord's limits allow for ``made`` (the requests of one measurement):
+    the requests counted against the global limit at its rate, and the DM channels opened at
+    the modelled Create DM rate, whichever is longer; with the figures as text."""
+    dm_channels = sum(1 for r in made if r.method == "POST" and r.path == "/users/@me/channels")
+    by_global = counted / emu.global_rate_limit
+    by_dm = dm_channels / emu.dm_channel_rate_limit * emu.dm_channel_rate_window
+    text = (
+        f"    allowed by Discord's limits: {counted} requests at {emu.global_rate_limit}/s "
+        f"{by_global:.1f} s, {dm_channels} DM channels at {emu.dm_channel_rate_limit}/s "
+        f"{by_dm:.1f} s → {max(by_global, by_dm):.1f} s "
+        f"(the bot paces bulk items at {DEFAULT_PER_SECOND:g}/s)"
+    )
+    return max(by_global, by_dm), text
 
 
 class Bench:
@@ -211,7 +228,6 @@ class Bench:
 
         made = emu.requests[requests_before:]
         counted = emu.global_requests - counted_before
-        dm_channels = sum(1 for r in made if r.method == "POST" and r.path == "/users/@me/channels")
         limited = Counter(emu.rate_limited)
         limited.subtract(limited_before)
         approved_users = self.applicant_users[:n]
@@ -221,21 +237,13 @@ class Bench:
         approved = await svc.db.fetch_val(
             "SELECT count(*) FROM applications WHERE status = 'approved'"
         )
-        allowed_global = counted / emu.global_rate_limit
-        allowed_dm = dm_channels / emu.dm_channel_rate_limit * emu.dm_channel_rate_window
-        allowed_pace = n / DEFAULT_PER_SECOND
-        allowed = max(allowed_global, allowed_dm, allowed_pace)
+        allowed, limits = allowed_by_limits(emu, made, counted)
         print(
             f"(a) approve {n} of {self.size.applications} waiting: {elapsed:.1f} s, "
-            f"{sum(dms)} welcome DMs ({sum(dms) / elapsed:.1f}/s), {counted} requests counted "
-            f"against the global limit ({counted / elapsed:.1f}/s), {dm_channels} DM channels "
-            f"opened, 429s: {dict(+limited) or 'none'}"
+            f"{sum(dms)} welcome DMs ({sum(dms) / elapsed:.1f}/s), "
+            f"{counted / elapsed:.1f} requests/s, 429s: {dict(+limited) or 'none'}"
         )
-        print(
-            f"    allowed by the limits: global {allowed_global:.1f} s, DM channels "
-            f"{allowed_dm:.1f} s, the bot's pace ({DEFAULT_PER_SECOND:g} items/s) "
-            f"{allowed_pace:.1f} s → {allowed:.1f} s"
-        )
+        print(limits)
         print(
             f"(c) /applications every 0.5 s during (a): {len(acks)} acknowledged, "
             f"median {statistics.median(acks) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms"
@@ -268,7 +276,7 @@ class Bench:
             rate="15",
             role_id=self.level_role.id,
         )
-        counted_before = emu.global_requests
+        requests_before, counted_before = len(emu.requests), emu.global_requests
         limited_before = Counter(emu.rate_limited)
         started = time.perf_counter()
         changes = await svc.levels.sweep()
@@ -288,21 +296,18 @@ class Bench:
             1 for u in promoted if self.level_role.id in emu.member_roles(cast.guild.id, u.id)
         )
         dms = [len(emu.dms(u.id)) for u in promoted]
-        allowed = max(counted / emu.global_rate_limit, len(changes) / SYNC_PER_SECOND)
+        allowed, limits = allowed_by_limits(emu, emu.requests[requests_before:], counted)
         print(
             f"(b) level sweep over {self.size.creators} creators: {len(changes)} promotions "
             f"found in {swept:.2f} s, roles and DMs synced in {elapsed:.1f} s "
             f"({synced / elapsed:.1f}/s), {counted} requests, "
             f"429s: {dict(+limited) or 'none'}"
         )
+        print(limits)
         self.check(len(changes) == self.size.promoted, f"{self.size.promoted} promoted")
         self.check(with_role == len(promoted), f"each promoted creator has the role ({with_role})")
         self.check(dms == [1] * len(promoted), f"one level DM each ({sum(dms)} DMs)")
-        self.check(
-            elapsed <= allowed * SLACK,
-            f"sweep within {SLACK:g} × the time the limits allow "
-            f"({elapsed:.1f} s ≤ {allowed * SLACK:.1f} s)",
-        )
+        print(f"    sweep: {elapsed / allowed:.2f} × the time Discord's limits allow")
         self.check(limited["global"] == 0, f"no global 429s ({limited['global']})")
 
     # --- (d) ------------------------------------------------------------------------------
@@ -337,35 +342,23 @@ class Bench:
         elapsed = time.perf_counter() - started
         made = emu.requests[requests_before:]
         counted = emu.global_requests - counted_before
-        dm_channels = sum(1 for r in made if r.method == "POST" and r.path == "/users/@me/channels")
         limited = Counter(emu.rate_limited)
         limited.subtract(limited_before)
         got = [len(emu.dms(u.id)) - before[u.id] for u in users]
         duplicates = sum(max(0, d - 1) for d in got)
         missing = sum(1 for d in got if d == 0)
-        allowed_global = counted / emu.global_rate_limit
-        allowed_dm = dm_channels / emu.dm_channel_rate_limit * emu.dm_channel_rate_window
-        allowed_pace = n / DM_ITEMS_PER_SECOND
-        allowed = max(allowed_global, allowed_dm, allowed_pace)
+        allowed, limits = allowed_by_limits(emu, made, counted)
         print(
             f"(d) broadcast to {n} creators: {elapsed:.1f} s, {sum(got)} DMs "
-            f"({sum(got) / elapsed:.1f}/s), {counted} requests ({counted / elapsed:.1f}/s), "
-            f"{dm_channels} DM channels opened, 429s: {dict(+limited) or 'none'}"
+            f"({sum(got) / elapsed:.1f}/s), {counted / elapsed:.1f} requests/s, "
+            f"429s: {dict(+limited) or 'none'}"
         )
-        print(
-            f"    allowed by the limits: global {allowed_global:.1f} s, DM channels "
-            f"{allowed_dm:.1f} s, the broadcast's pace ({DM_ITEMS_PER_SECOND:g} items/s) "
-            f"{allowed_pace:.1f} s → {allowed:.1f} s"
-        )
+        print(limits)
         self.check(job.count("dm_sent") == n, f"all {n} sent ({job.count('dm_sent')})")
         self.check(duplicates == 0, f"no duplicate broadcast DMs ({duplicates})")
         self.check(missing == 0, f"no missing broadcast DMs ({missing})")
         self.check(limited["global"] == 0, f"no global 429s ({limited['global']})")
-        self.check(
-            elapsed <= allowed * SLACK,
-            f"broadcast within {SLACK:g} × the time the limits allow "
-            f"({elapsed:.1f} s ≤ {allowed * SLACK:.1f} s)",
-        )
+        print(f"    broadcast: {elapsed / allowed:.2f} × the time Discord's limits allow")
 
     def check(self, ok: bool, text: str) -> None:
         verdict(ok, text)

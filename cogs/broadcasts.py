@@ -29,7 +29,7 @@ from bot.interactions import (
 from bot.notify import is_member, send_dm
 from bot.progress import job_progress, resumed_progress
 from bot.services.broadcasts import ConfirmAgain, dm_outcome
-from bot.services.jobs import DM_ITEMS_PER_SECOND, Progress
+from bot.services.jobs import Progress
 from bot.services.notifications import Delivery
 from bot.translator import text
 
@@ -319,7 +319,6 @@ class BroadcastsCog(commands.Cog):
         self.bot.services.jobs.register(
             JobKind.BROADCAST,
             self.send_item,
-            per_second=DM_ITEMS_PER_SECOND,
             resumed_progress=self._progress,
         )
 

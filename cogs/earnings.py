@@ -13,6 +13,7 @@ from bot.errors import NotACreator
 from bot.i18n import render
 from bot.interactions import lang, reply, services
 from bot.notify import send_dm
+from bot.services.jobs import DEFAULT_PER_SECOND
 from bot.services.notifications import Delivery
 from bot.translator import text
 
@@ -24,8 +25,8 @@ _ONE_SECOND = timedelta(seconds=1)  # counts up to and including the current sec
 
 
 # First-sale DMs per second when nothing else runs in bulk (each opens a DM channel and
-# sends: two requests).
-FIRST_SALES_PER_SECOND = 5.0
+# sends: two requests); the DM channels set the pace, as for bulk jobs.
+FIRST_SALES_PER_SECOND = DEFAULT_PER_SECOND
 
 
 class EarningsCog(commands.Cog):

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.i18n import language_of, render
 from bot.interactions import ManagerGroup, lang, name_choices, reply, services
 from bot.notify import add_role, remove_role, send_dm
+from bot.services.jobs import DEFAULT_PER_SECOND
 from bot.services.levels import LevelSync
 from bot.services.notifications import Delivery
 from bot.translator import text
@@ -112,8 +113,9 @@ class LevelGroup(
 
 
 # Changes synced per second when nothing else runs in bulk: each is up to three requests (a
-# role taken, a role given, or a DM channel opened and the DM), ~15 requests/s.
-SYNC_PER_SECOND = 5.0
+# role taken, a role given, or a DM channel opened and the DM), ~27 requests/s; the DM
+# channels set the pace, as for bulk jobs (bot.services.jobs.DEFAULT_PER_SECOND).
+SYNC_PER_SECOND = DEFAULT_PER_SECOND
 
 
 class LevelsCog(commands.Cog):

@@ -37,15 +37,14 @@ Progress = Callable[[Job], Awaitable[object]]
 ResumedProgress = Callable[[Job], Progress | None]
 
 # Items per second a job kind runs at on its own (several jobs at once share this pace).
-# An item of a bulk approval costs about four requests (the creator role, opening the DM
-# channel, the welcome DM, the edit of the application's card): 5 items/s is ~20 requests/s,
-# 40 % of Discord's global limit of 50/s, which leaves 30/s for the rest of the bot (the
-# level sweep, cards, commands' own requests) so nothing waits on a 429.
-DEFAULT_PER_SECOND = 5.0
-# A job whose item is one DM (open the DM channel, send): about two requests, so twice the
-# pace, still 20 requests a second. Discord documents no number for opening DM channels, only
-# that opening many quickly may be limited; 10 a second is what the emulator models.
-DM_ITEMS_PER_SECOND = 10.0
+# Nearly every bulk item opens one DM channel, and that is the tightest limit: Discord
+# documents no number for opening DM channels, only that opening many quickly may be
+# limited; the emulator models 10 a second, so 9 keeps a tenth in reserve. The heaviest item,
+# a bulk approval's (the creator role, the DM channel, the welcome DM, the edit of the
+# application's card), is about four requests: 9 items/s is ~36 requests/s, 72 % of Discord's
+# global limit of 50/s, leaving the rest to the bot's other work; interaction answers are
+# not counted against the global limit, so commands are answered at once meanwhile.
+DEFAULT_PER_SECOND = 9.0
 # Where a job keeps the way back to the manager's reply (see bot/progress.py).
 REPLY_PARAM = "reply"
 

@@ -27,7 +27,6 @@ from bot.interactions import (
 )
 from bot.notify import send_dm
 from bot.services.deliverables import Metrics, ReminderJob
-from bot.services.jobs import DM_ITEMS_PER_SECOND
 from bot.services.notifications import RecipientUnreachable
 from bot.translator import text
 from cogs.deliverables._bulk import BulkButton, confirmation, plan_item, resumed
@@ -353,7 +352,6 @@ class DeliverablesCog(commands.Cog):
         svc.jobs.register(
             JobKind.BULK_DELIVERABLES,
             self.plan_item,
-            per_second=DM_ITEMS_PER_SECOND,
             resumed_progress=lambda job: resumed(self.bot, job),
         )
 
