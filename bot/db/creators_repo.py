@@ -204,6 +204,33 @@ class CreatorRepository:
         """
         return await tx.execute(query, guild_id, creator_id, code, discount_percent, now) == 1
 
+    async def code_by_id(self, q: Queries, code_id: int) -> DiscountCode | None:
+        row = await q.fetch_one("SELECT * FROM discount_codes WHERE id = ?", code_id)
+        return None if row is None else _code(row)
+
+    async def with_codes(self, q: Queries, guild_id: int | None) -> list[int]:
+        """Active creators with a code (of one server, or all), oldest first."""
+        query = """
+            SELECT c.id FROM creators c
+            WHERE c.status = 'active' AND (? IS NULL OR c.guild_id = ?)
+              AND EXISTS (SELECT 1 FROM discount_codes d WHERE d.creator_id = c.id)
+            ORDER BY c.id
+        """
+        return [r["id"] for r in await q.fetch_all(query, guild_id, guild_id)]
+
+    async def retire_code(self, tx: Transaction, code_id: int) -> None:
+        """One code of a creator no longer works (the creator moved to a variant)."""
+        await tx.execute("UPDATE discount_codes SET active = 0 WHERE id = ?", code_id)
+
     async def set_code_active(self, tx: Transaction, creator_id: int, active: bool) -> None:
-        query = "UPDATE discount_codes SET active = ? WHERE creator_id = ?"
-        await tx.execute(query, int(active), creator_id)
+        """Pause takes every code of the creator out of use; resume brings back the current
+        one only (a code given up for a variant stays retired)."""
+        if not active:
+            query = "UPDATE discount_codes SET active = 0 WHERE creator_id = ?"
+            await tx.execute(query, creator_id)
+            return
+        query = """
+            UPDATE discount_codes SET active = 1
+            WHERE id = (SELECT max(id) FROM discount_codes WHERE creator_id = ?)
+        """
+        await tx.execute(query, creator_id)

@@ -26,6 +26,7 @@ class NoticeKind(StrEnum):
     BROADCAST = "broadcast"  # a manager's broadcast, one DM per creator
     BROADCAST_POST = "broadcast-post"  # the same broadcast posted once in a channel
     DELIVERABLES_PLANNED = "dlv-bulk"  # deliverables planned for a creator by a bulk request
+    CODE_READY = "code-ready"  # a code that could not be made in a shop at first now works
 
 
 _PREFIX = {
@@ -41,6 +42,7 @@ _PREFIX = {
     NoticeKind.BROADCAST: "broadcast",
     NoticeKind.BROADCAST_POST: "broadcast-post",
     NoticeKind.DELIVERABLES_PLANNED: "dlv-bulk",
+    NoticeKind.CODE_READY: "code-ready",
 }
 
 
@@ -134,3 +136,9 @@ def deliverables_planned(guild_id: int, user_id: int, bulk_id: int, creator_id: 
     """A creator's new deliverables from one bulk request: told once per request."""
     key = dedupe_key(NoticeKind.DELIVERABLES_PLANNED, bulk_id, creator_id)
     return Notice(NoticeKind.DELIVERABLES_PLANNED, guild_id, user_id, key)
+
+
+def code_ready(guild_id: int, user_id: int, discount_code_id: int) -> Notice:
+    """A code works at every checkout after a shop could not answer: told once per code."""
+    key = dedupe_key(NoticeKind.CODE_READY, discount_code_id)
+    return Notice(NoticeKind.CODE_READY, guild_id, user_id, key)

@@ -529,6 +529,10 @@ class OnboardingService:
             links=await self._creators.links(self._db, creator.id),
         )
 
+    async def creators_with_codes(self, guild_id: int | None) -> list[int]:
+        """Active creators with a code (of one server, or all): what code sync covers."""
+        return await self._creators.with_codes(self._db, guild_id)
+
     async def creator_by_member(self, guild_id: int, user_id: int) -> Creator | None:
         return await self._creators.by_member(self._db, guild_id, user_id)
 

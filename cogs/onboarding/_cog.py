@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.domain import notices
 from bot.domain.creators import CreatorStatus
 from bot.i18n import render
 from bot.interactions import (
@@ -18,6 +19,7 @@ from bot.interactions import (
     reply,
     services,
 )
+from bot.notify import send_dm
 from bot.services.onboarding import ApplicationNotFound, Approval, NotACreator, Rejection
 from bot.translator import text
 from cogs.onboarding import _flows
@@ -151,6 +153,19 @@ class OnboardingCog(commands.Cog):
     async def cog_load(self) -> None:
         # Cards posted before a restart keep their buttons: they are routed by custom_id.
         self.bot.add_dynamic_items(DecisionButton, ReopenButton)
+        self.bot.services.schedule.add_sweep_task("shop codes", self.retry_codes)
+
+    async def retry_codes(self) -> None:
+        """Retry the shops that could not answer; tell each creator once their code works."""
+        svc = self.bot.services
+        for ready in await svc.code_sync.retry_due():
+            if ready.user_id is None:
+                continue
+            notice = notices.code_ready(ready.guild_id, ready.user_id, ready.discount_code_id)
+            content = render("onboarding.code_ready_dm", ready.locale, code=ready.code)
+            await svc.notifications.send(
+                notice, lambda n=notice, c=content: send_dm(self.bot, n.user_id, content=c)
+            )
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(DecisionButton, ReopenButton)

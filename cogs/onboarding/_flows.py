@@ -24,15 +24,35 @@ from cogs.onboarding._card import card_kwargs
 log = logging.getLogger(__name__)
 
 
-def welcome_text(profile: CreatorProfile, public_url: str) -> str:
+def welcome_text(profile: CreatorProfile, public_url: str, code_works: bool | None = None) -> str:
+    """The welcome DM. ``code_works``: None when no shop is connected (nothing said), True
+    when the code is in every connected shop, False when a shop could not answer yet."""
     creator = profile.creator
     return render(
         "onboarding.welcome",
         creator.locale,
         creator=creator,
         code=profile.code,
+        code_works=code_works,
         links=[(link.campaign_name, link.url(public_url)) for link in profile.links],
     )
+
+
+async def sync_code(
+    services: Services, creator: Creator, language: str
+) -> tuple[bool | None, list[str]]:
+    """The creator's code into every connected shop before the welcome says it works;
+    whether it works (None: no shop connected) and notes for the manager."""
+    if not services.code_sync.connected:
+        return None, []
+    done = await services.code_sync.ensure(creator.id)
+    notes = [
+        render("onboarding.note_code_moved", language, move=move, shop=move.shop.value)
+        for move in done.moves
+    ]
+    if not done.works:
+        notes.append(render("onboarding.note_code_pending", language))
+    return done.works, notes
 
 
 async def post_card(
@@ -84,8 +104,14 @@ async def complete_approval(
     language = guild_language(client, creator.guild_id)
     notes = [render("onboarding.note_approved", language, a=application)]
     notes += await _give_role(client, services, creator, language)
-    profile = CreatorProfile(creator, approval.code, approval.links)
-    text = welcome_text(profile, services.config.public_url)
+    code_works, code_notes = await sync_code(services, creator, language)
+    notes += code_notes
+    code = approval.code
+    if code_notes:  # a variant after a conflict: the welcome gives the code that works
+        assert creator.user_id is not None
+        code = (await services.onboarding.profile(creator.guild_id, creator.user_id)).code
+    profile = CreatorProfile(creator, code, approval.links)
+    text = welcome_text(profile, services.config.public_url, code_works)
     assert creator.user_id is not None
     notice = notices.welcome(creator.guild_id, creator.user_id, creator.id, application.id)
     delivery = await services.notifications.send(
@@ -171,10 +197,15 @@ async def complete_info_request(
 async def complete_status_change(
     client: discord.Client, services: Services, creator: Creator
 ) -> list[str]:
-    """The role follows the status: active creators have it, paused/removed do not."""
+    """The role and the shops' codes follow the status: active creators have the role and
+    an active code, paused/removed do not."""
     language = guild_language(client, creator.guild_id)
     settings = await services.settings.get(creator.guild_id)
     notes: list[str] = []
+    if services.code_sync.connected:
+        done = await services.code_sync.follow_status(creator.id)
+        if not done.works:
+            notes.append(render("onboarding.note_code_pending", language))
     if settings.creator_role_id is None or creator.user_id is None:
         return notes
     if creator.is_active:
