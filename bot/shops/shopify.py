@@ -188,7 +188,9 @@ class ShopifyAdmin(CodeShop):
     def _shop_code(self, payload: Mapping, errors: list, code: str) -> ShopCode:
         node = payload.get("codeDiscountNode")
         if errors or not isinstance(node, Mapping):
-            codes = ",".join(str(e.get("code")) for e in errors if isinstance(e, Mapping))
+            codes = ",".join(
+                str(e.get("code") or "UNKNOWN") for e in errors if isinstance(e, Mapping)
+            )
             log.warning("Shopify refused a discount code change (%s)", codes or "no node")
             raise ShopUnavailable(SHOP, 200, f"refused: {codes or 'no node'}")
         return self._node(node, code)

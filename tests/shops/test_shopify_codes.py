@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.shops import ShopUnavailable
-from bot.shops.codes import CodeSpec, CodeTaken, ShopKind
+from bot.shops.codes import CodeSpec, CodeTaken, ShopCode, ShopKind
 from bot.shops.shopify import ShopifyAdmin, admin_base
 from emulators._base import LoopbackServer
 from emulators.shopify import ShopifyStore, create_app
@@ -237,3 +237,11 @@ def test_a_store_domain_means_https_and_a_scheme_is_kept() -> None:
     assert admin_base("http://127.0.0.1:9100") == "http://127.0.0.1:9100"
     client = ShopifyAdmin("brand.myshopify.com", TOKEN)
     assert client.endpoint == "https://brand.myshopify.com/admin/api/2026-10/graphql.json"
+
+
+async def test_pausing_a_code_the_shop_no_longer_has(shop: ShopifyAdmin) -> None:
+    """A stored id the shop does not know (deleted in the admin) is refused, not invented."""
+    gone = ShopCode(ShopKind.SHOPIFY, "gid://shopify/DiscountCodeNode/1", "ANNABAKES15", True)
+    with pytest.raises(ShopUnavailable) as refused:
+        await shop.set_active(gone, False)
+    assert refused.value.reason == "refused: UNKNOWN"
