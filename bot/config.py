@@ -8,6 +8,7 @@ command line can stop with one clear line. Secrets are ``SecretStr`` and never p
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,8 +22,12 @@ from pydantic_settings import (
 )
 
 from bot.errors import ConfigError
+from bot.shops.shopify import admin_base
 
 CONFIG_FILE_VARIABLE = "CREATORBOT_CONFIG"
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
 DEFAULT_CONFIG_FILE = "creatorbot.toml"
 
 
@@ -57,6 +62,10 @@ class Settings(BaseSettings):
     )
     woocommerce_consumer_secret: SecretStr | None = Field(
         None, validation_alias=_var("CREATORBOT_WOOCOMMERCE_CONSUMER_SECRET")
+    )
+    shopify_store: str | None = Field(None, validation_alias=_var("CREATORBOT_SHOPIFY_STORE"))
+    shopify_admin_token: SecretStr | None = Field(
+        None, validation_alias=_var("CREATORBOT_SHOPIFY_ADMIN_TOKEN")
     )
     postback_token: SecretStr | None = Field(
         None, validation_alias=_var("CREATORBOT_POSTBACK_TOKEN")
@@ -137,6 +146,32 @@ class Settings(BaseSettings):
             key.get_secret_value().strip(),
             secret.get_secret_value().strip(),
         )
+
+    @field_validator("shopify_store")
+    @classmethod
+    def _shopify_store(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if "://" in value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError("expected the store's domain, e.g. brand.myshopify.com")
+            if parts.path or parts.query or parts.fragment:
+                raise ValueError("must be the store's address only, without a path")
+            return value
+        if not _HOSTNAME.fullmatch(value):
+            raise ValueError("expected the store's domain, e.g. brand.myshopify.com")
+        return value.lower()
+
+    @property
+    def shopify_admin(self) -> tuple[str, str] | None:
+        """The Shopify Admin API's base address and access token, when both are set. A bare
+        domain means ``https://<domain>``; an address with a scheme is used as it is."""
+        token = self.shopify_admin_token
+        if self.shopify_store is None or token is None or not token.get_secret_value().strip():
+            return None
+        return admin_base(self.shopify_store), token.get_secret_value().strip()
 
     @field_validator("discord_gateway_url")
     @classmethod

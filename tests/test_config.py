@@ -111,3 +111,44 @@ def test_debug_logging_never_shows_tokens_or_sql_arguments() -> None:
         assert logging.getLogger("discord.http").getEffectiveLevel() == logging.INFO
     finally:
         logging.getLogger().setLevel(logging.WARNING)
+
+
+def test_shopify_store_domain_means_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store domain and an Admin token give the HTTPS API base and the token."""
+    monkeypatch.setenv("CREATORBOT_SHOPIFY_STORE", "Brand.myshopify.com")
+    monkeypatch.setenv("CREATORBOT_SHOPIFY_ADMIN_TOKEN", "shpat_abc")
+    settings = load_settings()
+    assert settings.shopify_admin == ("https://brand.myshopify.com", "shpat_abc")
+    assert "shpat_abc" not in repr(settings)
+
+
+def test_shopify_store_with_a_scheme_is_used_as_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store address with a scheme (a local server, a proxy) is the API base as given."""
+    monkeypatch.setenv("CREATORBOT_SHOPIFY_STORE", "http://127.0.0.1:9100/")
+    monkeypatch.setenv("CREATORBOT_SHOPIFY_ADMIN_TOKEN", "shpat_abc")
+    assert load_settings().shopify_admin == ("http://127.0.0.1:9100", "shpat_abc")
+
+
+@pytest.mark.parametrize(
+    ("store", "token"), [("brand.myshopify.com", None), (None, "shpat_abc"), ("brand.x", " ")]
+)
+def test_shopify_is_not_connected_without_both(
+    monkeypatch: pytest.MonkeyPatch, store: str | None, token: str | None
+) -> None:
+    """Without both the store and a token, Shopify is simply not connected."""
+    if store:
+        monkeypatch.setenv("CREATORBOT_SHOPIFY_STORE", store)
+    if token:
+        monkeypatch.setenv("CREATORBOT_SHOPIFY_ADMIN_TOKEN", token)
+    assert load_settings().shopify_admin is None
+
+
+@pytest.mark.parametrize(
+    "value", ["brand shop", "ftp://brand.myshopify.com", "https://brand.myshopify.com/admin"]
+)
+def test_an_invalid_shopify_store_is_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """A store that is not a domain or an http(s) address names CREATORBOT_SHOPIFY_STORE."""
+    monkeypatch.setenv("CREATORBOT_SHOPIFY_STORE", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.variable == "CREATORBOT_SHOPIFY_STORE"
