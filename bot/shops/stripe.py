@@ -100,8 +100,9 @@ class StripeCodes:
         error = _error(answer.body)
         if error.get("code") == "resource_already_exists":
             for promo in await self._list(spec.code):
-                if promo["active"] and promo["metadata"].get("creatorbot_key") == (
-                    spec.idempotency_key[:500]
+                if (
+                    promo["active"]
+                    and promo["metadata"].get("creatorbot_key") == (spec.idempotency_key[:500])
                 ):
                     return _shop_code(promo)  # ours, made before (its key had expired)
             raise CodeTaken(spec.code)

@@ -418,7 +418,8 @@ def _replay(
 
 
 def _missing(name: str) -> StripeError:
-    return StripeError(400, f"Missing required param: {name}.", code="parameter_missing", param=name)
+    message = f"Missing required param: {name}."
+    return StripeError(400, message, code="parameter_missing", param=name)
 
 
 # ---------------------------------------------------------------------- coupons
@@ -448,9 +449,7 @@ def _create_coupon(store: StripeStore, request: web.Request, params: dict) -> tu
             param="duration_in_months",
         )
     if "name" in params and len(params["name"]) > 40:
-        raise StripeError(
-            400, "Invalid name: must be at most 40 characters", param="name"
-        )
+        raise StripeError(400, "Invalid name: must be at most 40 characters", param="name")
     coupon_id = params.get("id") or store._next_id("coupon")
     if coupon_id in store.coupons:
         raise StripeError(400, "Coupon already exists.", code="resource_already_exists")
@@ -493,9 +492,8 @@ def _create_promotion_code(
     if coupon_id is None:
         raise _missing("promotion[coupon]")
     if coupon_id not in store.coupons:
-        raise StripeError(
-            400, f"No such coupon: '{coupon_id}'", code="resource_missing", param="promotion[coupon]"
-        )
+        message = f"No such coupon: '{coupon_id}'"
+        raise StripeError(400, message, code="resource_missing", param="promotion[coupon]")
     code = params.get("code")
     if code is None:
         code = store._next_id("CODE").split("_")[1].upper()
@@ -559,9 +557,7 @@ def _list_promotion_codes(
 ) -> tuple[int, Any]:
     limit = params.get("limit", 10)
     if not 1 <= limit <= 100:
-        raise StripeError(
-            400, "Invalid limit: must be an integer between 1 and 100", param="limit"
-        )
+        raise StripeError(400, "Invalid limit: must be an integer between 1 and 100", param="limit")
     found = list(reversed(store.promotion_codes.values()))  # newest first, as Stripe lists
     if "code" in params:
         found = [p for p in found if p["code"].lower() == params["code"].lower()]

@@ -94,9 +94,7 @@ async def test_an_existing_coupon_of_ours_is_reused(
 ) -> None:
     """A new process finds creatorbot-20pct already there and creates no coupon."""
     store.add_coupon("creatorbot-20pct", 20, duration="forever")
-    await StripeCodes(base_url, KEY, backoff=Backoff(sleep=sleeps)).create_code(
-        spec("ANNA20", 20)
-    )
+    await StripeCodes(base_url, KEY, backoff=Backoff(sleep=sleeps)).create_code(spec("ANNA20", 20))
     assert store.calls("POST", "/v1/coupons") == 0
 
 
@@ -154,9 +152,7 @@ async def test_find_code_by_its_text(shop: StripeCodes) -> None:
     assert await shop.find_code("NOBODY10") is None
 
 
-async def test_a_retried_create_makes_one_promotion_code(
-    base_url: str, store: StripeStore
-) -> None:
+async def test_a_retried_create_makes_one_promotion_code(base_url: str, store: StripeStore) -> None:
     """The same create sent twice (answer lost): Stripe replays the first; one code exists."""
     first = await StripeCodes(base_url, KEY).create_code(spec())
     second = await StripeCodes(base_url, KEY).create_code(spec())
