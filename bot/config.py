@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     shopify_admin_token: SecretStr | None = Field(
         None, validation_alias=_var("CREATORBOT_SHOPIFY_ADMIN_TOKEN")
     )
+    stripe_api_key: SecretStr | None = Field(
+        None, validation_alias=_var("CREATORBOT_STRIPE_API_KEY")
+    )
+    stripe_api_base: str = Field(
+        "https://api.stripe.com", validation_alias=_var("CREATORBOT_STRIPE_API_BASE")
+    )
     postback_token: SecretStr | None = Field(
         None, validation_alias=_var("CREATORBOT_POSTBACK_TOKEN")
     )
@@ -172,6 +178,26 @@ class Settings(BaseSettings):
         if self.shopify_store is None or token is None or not token.get_secret_value().strip():
             return None
         return admin_base(self.shopify_store), token.get_secret_value().strip()
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_api_base(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("expected an http(s) URL such as https://api.stripe.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        if parts.path.rstrip("/").endswith("/v1"):
+            raise ValueError("leave out /v1: e.g. https://api.stripe.com")
+        return value.strip().rstrip("/")
+
+    @property
+    def stripe_api(self) -> tuple[str, str] | None:
+        """The Stripe API's base and secret (or restricted) key, when a key is set."""
+        key = self.stripe_api_key
+        if key is None or not key.get_secret_value().strip():
+            return None
+        return self.stripe_api_base, key.get_secret_value().strip()
 
     @field_validator("discord_gateway_url")
     @classmethod

@@ -152,3 +152,23 @@ def test_an_invalid_shopify_store_is_named(monkeypatch: pytest.MonkeyPatch, valu
     with pytest.raises(ConfigError) as caught:
         load_settings()
     assert caught.value.variable == "CREATORBOT_SHOPIFY_STORE"
+
+
+def test_stripe_api_key_and_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a Stripe key the API is Stripe's own unless a base is given; the key is hidden."""
+    assert load_settings().stripe_api is None
+    monkeypatch.setenv("CREATORBOT_STRIPE_API_KEY", "rk_live_secretvalue")
+    settings = load_settings()
+    assert settings.stripe_api == ("https://api.stripe.com", "rk_live_secretvalue")
+    assert "rk_live_secretvalue" not in repr(settings)
+    monkeypatch.setenv("CREATORBOT_STRIPE_API_BASE", "http://127.0.0.1:9100/")
+    assert load_settings().stripe_api == ("http://127.0.0.1:9100", "rk_live_secretvalue")
+
+
+@pytest.mark.parametrize("value", ["api.stripe.com", "https://api.stripe.com/v1", "ftp://x"])
+def test_a_bad_stripe_api_base_is_named(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    """A Stripe base without a scheme, or ending in /v1, is refused naming the variable."""
+    monkeypatch.setenv("CREATORBOT_STRIPE_API_BASE", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.variable == "CREATORBOT_STRIPE_API_BASE"
