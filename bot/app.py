@@ -61,6 +61,8 @@ from bot.services.settings import SettingsService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
 from bot.shops.codes import CodeShop
+from bot.shops.shopify import ShopifyAdmin
+from bot.shops.stripe import StripeCodes
 from bot.shops.woocommerce import WooCommerceAPI
 from bot.web.app import create_app
 
@@ -244,7 +246,17 @@ async def open_services(
 
 def _code_shops(config: Settings, clock: Clock) -> list[CodeShop]:
     """The shops whose settings are set, each as a discount-code client."""
-    return []
+    shops: list[CodeShop] = []
+    if config.shopify_admin is not None:
+        base, token = config.shopify_admin
+        shops.append(ShopifyAdmin(base, token, clock=clock))
+    woocommerce = _woocommerce_api(config, clock)
+    if woocommerce is not None:
+        shops.append(woocommerce)
+    if config.stripe_api is not None:
+        base, key = config.stripe_api
+        shops.append(StripeCodes(base, key))
+    return shops
 
 
 def _woocommerce_api(config: Settings, clock: Clock) -> WooCommerceAPI | None:
@@ -302,4 +314,5 @@ class Runtime:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.services.code_sync.close()
         await self.services.db.close()

@@ -100,6 +100,13 @@ class CodeSyncService:
         self._clock = clock
         self._shops = {shop.kind: shop for shop in shops}
 
+    async def close(self) -> None:
+        """Close the shop clients' HTTP sessions (at shutdown)."""
+        for shop in self._shops.values():
+            close = getattr(shop, "close", None)
+            if close is not None:
+                await close()
+
     @property
     def connected(self) -> tuple[ShopKind, ...]:
         """The shops whose settings are set, in a fixed order."""
@@ -177,7 +184,8 @@ class CodeSyncService:
             else:
                 done = await self.ensure(creator_id, only)
                 totals.update(o.value for o in done.outcomes.values())
-                totals["moved to a variant"] += len(done.moves)
+                if done.moves:
+                    totals["moved to a variant"] += len(done.moves)
             if progress is not None:
                 progress()
         return totals
