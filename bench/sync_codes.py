@@ -11,7 +11,10 @@ points restored at 50 points/s, a mutation costs 10), on the wall clock. The rea
 CodeSyncService.catch_up (what `sync-codes` runs) creates the codes through the real
 ShopifyAdmin client, in-process, as the services of `open_services` build them. With
 --short, 50 creates would fit in a full bucket: the bucket starts drained to 300 points
-(another client of the app spent the rest), so the short run is throttled too.
+(another client of the app spent the rest), so the short run is throttled too. Half-way
+through either run another client of the app spends what is left in the bucket: the
+client's last reading of the bucket is then stale, so Shopify answers THROTTLED (not run)
+and the create is sent again; those answers are counted apart from the creates.
 
 Shopify: the time, creates per second, the GraphQL operations run (store.calls) and the
 answers refused by the throttle (store.throttled: they did not run, so they are not
@@ -21,9 +24,9 @@ creates). Bars (PASS/FAIL):
   * every shop_codes row is synced with the store's id;
   * a second catch_up makes 0 create calls (and calls nothing at all);
   * the time ≤ 1.2 × the least time the cost bucket allows for N mutations,
-    max(0, (N × cost − available at the start) / restoreRate), + a small constant: a
-    ratio to what Shopify allows, not a fixed number (the full bucket, maximumAvailable,
-    is available at the start of the full run).
+    max(0, (N × cost − available at the start + spent by the other client) / restoreRate),
+    + a small constant: a ratio to what Shopify allows, not a fixed number (the full
+    bucket, maximumAvailable, is available at the start of the full run).
 The same run against the WooCommerce and Stripe stand-ins (no cost throttle there): the
 time, the calls made, one create per creator, nothing created by a second run.
 """
@@ -47,7 +50,7 @@ from bot.clock import SystemClock, to_epoch
 from bot.config import load_settings
 from bot.registry import Services
 from bot.shops.codes import ShopKind
-from emulators._base import LoopbackServer
+from emulators._base import LoopbackServer, ServedRequest
 from emulators.shopify import ShopifyStore
 from emulators.shopify import create_app as shopify_app
 from emulators.stripe import StripeStore
@@ -127,12 +130,24 @@ class Bench:
                 [(GUILD, cid, code_of(n), PERCENT, now) for n, cid in enumerate(ids)],
             )
 
-    async def catch_up(self, services: Services, kind: ShopKind, desc: str) -> tuple[Any, float]:
+    async def catch_up(
+        self,
+        services: Services,
+        kind: ShopKind,
+        desc: str,
+        half_way: Callable[[], None] | None = None,
+    ) -> tuple[Any, float]:
         started = time.perf_counter()
         with tqdm(
             total=self.n, desc=desc, unit="creator", file=sys.stderr, leave=False, mininterval=0.5
         ) as bar:
-            totals = await services.code_sync.catch_up(GUILD, kind, progress=bar.update)
+
+            def progress() -> None:
+                bar.update()
+                if half_way is not None and bar.n == self.n // 2:
+                    half_way()
+
+            totals = await services.code_sync.catch_up(GUILD, kind, progress=progress)
         return totals, time.perf_counter() - started
 
     async def synced_rows(self, services: Services, kind: ShopKind) -> int:
@@ -161,20 +176,31 @@ class Bench:
         if self.start is not None:
             store.bucket.drain(self.start)
         available = store.bucket.available()
-        totals, elapsed = await self.catch_up(services, ShopKind.SHOPIFY, "shopify")
+        spent: list[float] = []
+
+        def another_client() -> None:
+            # Another client of the app spends what is left: the client's idea of the
+            # bucket is stale, its next create is THROTTLED (not run) and is sent again.
+            spent.append(store.bucket.available())
+            store.bucket.drain(0)
+
+        totals, elapsed = await self.catch_up(
+            services, ShopKind.SHOPIFY, "shopify", half_way=another_client
+        )
         creates, calls = store.calls[CREATE], sum(store.calls.values())
         throttled = sum(store.throttled.values())
-        allowed = allowed_by_bucket(n, store, available)
+        allowed = allowed_by_bucket(n, store, available - sum(spent))
         bar = allowed * SLACK + CONSTANT
         print(
             f"shopify: {n} creators in {elapsed:.1f} s ({creates / elapsed:.1f} creates/s); "
             f"GraphQL operations run: {dict(store.calls)} ({calls}), "
-            f"throttled answers (not run): {dict(store.throttled) or 0} ({throttled}); "
+            f"throttled answers (not run): {throttled}; "
             f"outcomes: {dict(totals)}"
         )
         print(
             f"    allowed by the cost bucket: max(0, ({n} × {store.mutation_cost} − "
-            f"{available:.0f} available at the start) / {store.restore_rate:g}/s) = "
+            f"{available:.0f} available at the start + {sum(spent):.0f} spent by another "
+            f"client half-way) / {store.restore_rate:g}/s) = "
             f"{allowed:.1f} s; bar {SLACK:g} × {allowed:.1f} + {CONSTANT:g} = {bar:.1f} s"
             + (f"; {elapsed / allowed:.2f} × what Shopify allows" if allowed else "")
         )
@@ -209,16 +235,29 @@ class Bench:
         self,
         services: Services,
         kind: ShopKind,
-        creates: Callable[[], int],
-        calls: Callable[[], int],
+        served: Callable[[], list[ServedRequest]],
+        create_path: str,
         held: Callable[[], list[str]],
     ) -> None:
         n, name = self.n, kind.value
+
+        def creates() -> int:
+            return sum(1 for r in served() if r.method == "POST" and r.path == create_path)
+
+        def calls() -> int:
+            return len(served())
+
         totals, elapsed = await self.catch_up(services, kind, name)
         made, all_calls = creates(), calls()
+        others = Counter(
+            f"{r.method} {r.path} {r.status}"
+            for r in served()
+            if not (r.method == "POST" and r.path == create_path)
+        )
         print(
             f"{name}: {n} creators in {elapsed:.1f} s ({made / elapsed:.1f} creates/s); "
-            f"{all_calls} requests, {made} creates; outcomes: {dict(totals)}"
+            f"{all_calls} requests: {made} creates (POST {create_path}), others "
+            f"{dict(others) or 0}; outcomes: {dict(totals)}"
         )
         once, doubled, missing = self.once_each(held())
         self.check(
@@ -269,15 +308,15 @@ class Bench:
                     await self.bench_plain(
                         services,
                         ShopKind.WOOCOMMERCE,
-                        lambda: self.woo.calls("POST", COUPONS),
-                        lambda: len(self.woo.requests),
+                        lambda: self.woo.requests,
+                        COUPONS,
                         lambda: [c["code"] for c in self.woo.coupons.values()],
                     )
                     await self.bench_plain(
                         services,
                         ShopKind.STRIPE,
-                        lambda: self.stripe.calls("POST", PROMOS),
-                        lambda: len(self.stripe.requests),
+                        lambda: self.stripe.requests,
+                        PROMOS,
                         lambda: [p["code"] for p in self.stripe.promotion_codes.values()],
                     )
             finally:

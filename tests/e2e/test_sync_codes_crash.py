@@ -30,6 +30,7 @@ CREATORS = 60
 KILL_AT = 15
 TOKEN = "shpat_crash0123456789abcdef0123456789a"
 CREATE, FIND = "discountCodeBasicCreate", "codeDiscountNodeByCode"
+SYNCED = "SELECT count(*) FROM shop_codes WHERE state = 'synced'"
 
 
 async def _until(condition: Callable[[], bool], what: str, within: float) -> None:
@@ -119,9 +120,7 @@ async def test_sigkill_half_way_then_a_rerun_creates_nothing_twice(tmp_path: Pat
         assert process.returncode == -signal.SIGKILL
         in_store_at_kill = len(store.discounts)
         assert in_store_at_kill < CREATORS, "the sync finished before the kill"
-        synced_at_kill = _query(
-            database, "SELECT count(*) FROM shop_codes WHERE state = 'synced'"
-        )[0][0]
+        [(synced_at_kill,)] = _query(database, SYNCED)
         assert synced_at_kill <= in_store_at_kill
 
         process = await _sync_codes(env)
