@@ -19,20 +19,11 @@ from bot.shops.codes import ShopKind
 from bot.shops.shopify import ShopifyAdmin
 from emulators._base import LoopbackServer
 from emulators.shopify import ShopifyStore, create_app
+from tests.shops._helpers import Sleeper
 
 GUILD, MANAGER = 1, 900
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 CREATE = "discountCodeBasicCreate"
-
-
-class Sleeper:
-    """Waiting without waiting: every sleep moves the frozen clock."""
-
-    def __init__(self, clock: FrozenClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds=seconds)
 
 
 @pytest.fixture
