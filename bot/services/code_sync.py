@@ -29,6 +29,7 @@ from bot.db.shop_codes_repo import ShopCodeRepository
 from bot.domain.creators import Creator, DiscountCode
 from bot.domain.shop_codes import (
     ShopCodeRow,
+    ShopCodeTally,
     SyncOutcome,
     SyncState,
     backoff,
@@ -194,6 +195,12 @@ class CodeSyncService:
         """Per connected shop, how many codes are in each state (``/campaign codes``)."""
         found = await self._repo.states(self._db, guild_id)
         return {kind: found.get(kind, Counter()) for kind in self.connected}
+
+    async def tally(self, guild_id: int, percent: int) -> dict[ShopKind, ShopCodeTally]:
+        """Per connected shop, how the server's codes stand there (``/campaign codes``);
+        ``percent`` is the program's discount now, to count live codes made at another."""
+        found = await self._repo.tally(self._db, guild_id, percent)
+        return {kind: found.get(kind, ShopCodeTally()) for kind in self.connected}
 
     # --- one code in one shop -------------------------------------------------------------
 
