@@ -206,6 +206,10 @@ class CodeSyncService:
 
     async def _sync(self, row: ShopCodeRow, creator: Creator) -> SyncOutcome:
         client = self._shops[row.shop]
+        if row.shop_id is None and not row.want_active:
+            # Never made, and not wanted (paused, removed, erased, a retired code): a code is
+            # not created in a shop just to be switched off there.
+            return SyncOutcome.ALREADY_THERE
         if row.shop_id is None:
             return await self._create(row, creator, client)
         if row.active == row.want_active and row.state is SyncState.SYNCED:

@@ -160,3 +160,15 @@ async def test_catch_up_creates_what_is_missing_once(
     assert await sync.catch_up(GUILD) == {"created": 3}
     assert await sync.catch_up(GUILD) == {"already_there": 3}
     assert store.calls[CREATE] == 3
+
+
+async def test_a_paused_creator_gets_no_code_in_a_shop_connected_later(
+    services: Services, sync: CodeSyncService, store: ShopifyStore
+) -> None:
+    """A creator paused before the shop was synced: nothing is created there just to be
+    switched off."""
+    creator = await _creator(services, 501, "anna.bakes")
+    await services.onboarding.set_status(GUILD, 501, CreatorStatus.PAUSED, MANAGER)
+    done = await sync.follow_status(creator)
+    assert done.outcomes == {ShopKind.SHOPIFY: SyncOutcome.ALREADY_THERE}
+    assert store.find("ANNABAKES15") is None and store.calls[CREATE] == 0
