@@ -23,10 +23,15 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from bot.clock import SystemClock
 from bot.harness import LocalDiscord
+from emulators._base import LoopbackServer
+from emulators.shopify import ShopifyStore, create_app
 
 WIDTH = 88
 SHOP_SECRET = secrets.token_hex(16)
+# The local Shopify stand-in's Admin API token (it accepts only this one).
+SHOPIFY_TOKEN = "shpat_" + secrets.token_hex(16)
 BROWSER = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 )
@@ -135,7 +140,7 @@ def _reply(it: Any) -> Any:
     return it.followups[-1] if it.followups else it
 
 
-async def play(world: LocalDiscord) -> None:
+async def play(world: LocalDiscord, shop: ShopifyStore | None = None) -> None:
     emu, cast = world.emu, world.cast
     assert cast is not None
     show = Transcript(world)
@@ -208,6 +213,16 @@ async def play(world: LocalDiscord) -> None:
     show.shows("DM to anna", emu.dms(anna.id)[-1])
     has_role = cast.creator_role.id in emu.member_roles(guild, anna.id)
     show.note(f"anna has the Creators role: {'yes' if has_role else 'no'}")
+    if shop is not None:
+        held = shop.find("ANNABAKES15")
+        if held is None:
+            show.note("the local Shopify does not hold ANNABAKES15 yet (it is retried)")
+        else:
+            state = held.status(datetime.now(UTC)).lower()
+            show.note(
+                f"the local Shopify now holds {held.code} "
+                f"({round(held.percentage * 100)} % off, {state})"
+            )
 
     show.heading("4. A Dutch creator is turned down, politely and in Dutch")
     daan = world.add_member("daan", locale="nl")
@@ -473,13 +488,22 @@ async def _broadcast(world: LocalDiscord, show: Transcript, bo: Any) -> None:
 
 async def run_demo(verbose: bool = False) -> int:
     folder = Path(tempfile.mkdtemp(prefix="creatorbot-demo-"))
+    shop = ShopifyStore(SystemClock(), token=SHOPIFY_TOKEN)
     try:
-        async with LocalDiscord(
-            folder / "demo.db", CREATORBOT_SHOPIFY_SECRET=SHOP_SECRET, CREATORBOT_SWEEP_SECONDS=1
-        ) as world:
+        async with (
+            LoopbackServer(create_app(shop)) as shopify,
+            LocalDiscord(
+                folder / "demo.db",
+                CREATORBOT_SHOPIFY_SECRET=SHOP_SECRET,
+                CREATORBOT_SWEEP_SECONDS=1,
+                CREATORBOT_SHOPIFY_STORE=shopify.base_url,
+                CREATORBOT_SHOPIFY_ADMIN_TOKEN=SHOPIFY_TOKEN,
+            ) as world,
+        ):
             print("creatorbot demo: the real bot against a local Discord emulator")
+            print("and a local Shopify store that stands in for the shop's Admin API")
             print("(no token, no network; a temporary database that is deleted afterwards)")
-            await play(world)
+            await play(world, shop)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

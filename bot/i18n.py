@@ -71,6 +71,10 @@ def country(code: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return str(Locale.parse(_BABEL_LOCALE[lang]).territories.get(code.upper(), code))
 
 
+# How each shop spells its own name (the values of bot.shops.codes.ShopKind).
+SHOP_NAMES = {"shopify": "Shopify", "woocommerce": "WooCommerce", "stripe": "Stripe"}
+
+
 def _language_filters(lang: str) -> dict[str, Any]:
     return {
         "money": lambda amount, currency: money(amount, currency, lang),
@@ -92,6 +96,7 @@ def _environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters["escape_md"] = escape
+    env.filters["shop_name"] = lambda kind: SHOP_NAMES.get(str(kind), str(kind))
     return env
 
 

@@ -1,4 +1,5 @@
-"""``/campaign create|list|codes``: destinations of creators' links (managers)."""
+"""``/campaign create|list|codes``: destinations of creators' links, and how creators'
+codes stand in the connected shops (managers)."""
 
 from __future__ import annotations
 
@@ -78,13 +79,21 @@ class CampaignGroup(
     async def codes(self, interaction: discord.Interaction) -> None:
         svc = services(interaction)
         assert interaction.guild_id is not None
+        language = lang(interaction)
+        settings = await svc.settings.get(interaction.guild_id)
+        percent = settings.discount_percent
+        tally = await svc.code_sync.tally(interaction.guild_id, percent)
+        state = render(
+            "campaigns.codes_state",
+            language,
+            shops=[(kind.value, t) for kind, t in tally.items()],
+            other=sum(t.other_percent for t in tally.values()),
+            percent=percent,
+        )
         body, count = await svc.campaigns.export_codes_csv(interaction.guild_id)
         attachment = discord.File(io.BytesIO(body.encode()), filename="discount-codes.csv")
-        await reply(
-            interaction,
-            render("campaigns.codes_export", lang(interaction), count=count),
-            files=[attachment],
-        )
+        export = render("campaigns.codes_export", language, count=count)
+        await reply(interaction, f"{state}\n\n{export}", files=[attachment])
 
 
 class CampaignsCog(commands.Cog):

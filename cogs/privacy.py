@@ -79,9 +79,10 @@ class ErasureButton(
             return
         await interaction.response.defer()
         erasure = await svc.privacy.erase_member(interaction.guild_id, self.owner)
+        code_off = await _switch_off_code(svc, erasure)
         await _clean_discord(interaction.client, svc, interaction.guild_id, self.owner, erasure)
         await interaction.edit_original_response(
-            content=render("privacy.erased", language, e=erasure), view=None
+            content=render("privacy.erased", language, e=erasure, code_off=code_off), view=None
         )
 
 
@@ -91,6 +92,18 @@ def confirm_view(user_id: int, expires: int, language: str) -> discord.ui.View:
     for action in ("confirm", "cancel"):
         view.add_item(ErasureButton(action, user_id, expires, language))
     return view
+
+
+async def _switch_off_code(svc: Services, erasure: Erasure) -> bool | None:
+    """The erased creator's code stops working in every connected shop (a shop that cannot
+    answer now is retried by the sweep); None when there is no shop or no creator."""
+    if erasure.creator_id is None or not svc.code_sync.connected:
+        return None
+    try:
+        done = await svc.code_sync.follow_status(erasure.creator_id)
+    except LookupError:  # a creator without a code has nothing in the shops
+        return None
+    return done.works
 
 
 async def _clean_discord(

@@ -15,6 +15,7 @@ from bot.domain.creators import Campaign
 from bot.domain.settings import GuildSettings
 from bot.i18n import render
 from bot.interactions import lang, manager_only, reply, services
+from bot.shops.codes import ShopKind
 from bot.translator import text
 
 if TYPE_CHECKING:
@@ -29,13 +30,20 @@ def settings_embed(
     language: str,
     changed: dict[str, Any],
     unreachable: Sequence[Campaign] = (),
+    shops: Sequence[ShopKind] = (),
 ) -> discord.Embed:
-    """The settings as an embed; changed options are marked, and active campaigns the
-    (changed) allowed domains no longer cover are named."""
+    """The settings as an embed; changed options are marked, active campaigns the
+    (changed) allowed domains no longer cover are named, and the shops whose codes are
+    synced (``shops``: connected through the environment) are listed, never their keys."""
     key = "setup.saved_title" if changed else "setup.current_title"
     embed = discord.Embed(title=render(key, language), colour=discord.Colour.blurple())
     embed.description = render(
-        "setup.show", language, s=settings, changed=set(changed), unreachable=unreachable
+        "setup.show",
+        language,
+        s=settings,
+        changed=set(changed),
+        unreachable=unreachable,
+        shops=[(kind.value, kind in shops) for kind in ShopKind],
     )
     return embed
 
@@ -149,7 +157,14 @@ class SetupCog(commands.Cog):
         if changed.keys() & {"allowed_domains", "shop_url"}:
             unreachable = await services(interaction).campaigns.unreachable(interaction.guild_id)
         await reply(
-            interaction, embed=settings_embed(settings, lang(interaction), changed, unreachable)
+            interaction,
+            embed=settings_embed(
+                settings,
+                lang(interaction),
+                changed,
+                unreachable,
+                services(interaction).code_sync.connected,
+            ),
         )
 
     @setup.autocomplete("timezone")

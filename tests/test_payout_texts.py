@@ -81,7 +81,7 @@ CONTEXTS = {
     "privacy.not_yours": {},
     "privacy.cancelled": {},
     "privacy.expired": {},
-    "privacy.erased": {"e": Erasure(3, 1, [])},
+    "privacy.erased": {"e": Erasure(3, 1, []), "code_off": True},
     "privacy.card_erased_title": {"id": 4},
     "privacy.card_erased": {},
 }

@@ -6,7 +6,7 @@ import sqlite3
 from collections import Counter
 
 from bot.db.connection import Queries, Transaction
-from bot.domain.shop_codes import ShopCodeRow, SyncState
+from bot.domain.shop_codes import ShopCodeRow, ShopCodeTally, SyncState
 from bot.shops.codes import ShopKind
 
 
@@ -117,3 +117,28 @@ class ShopCodeRepository:
         for row in await q.fetch_all(query, guild_id):
             found.setdefault(ShopKind(row["shop"]), Counter())[row["state"]] = row["n"]
         return found
+
+    async def tally(self, q: Queries, guild_id: int, percent: int) -> dict[ShopKind, ShopCodeTally]:
+        """Per shop: codes live, deactivated, waiting for the shop, taken by someone else, and
+        those live or deactivated that were made at another percent than ``percent``."""
+        query = """
+            SELECT s.shop,
+                   sum(s.state = 'synced' AND s.active) AS live,
+                   sum(s.state = 'synced' AND NOT s.active) AS inactive,
+                   sum(s.state IN ('pending', 'failed')) AS waiting,
+                   sum(s.state = 'conflict') AS conflict,
+                   sum(s.state = 'synced' AND s.active AND d.discount_percent != ?) AS other_percent
+            FROM shop_codes AS s JOIN discount_codes AS d ON d.id = s.discount_code_id
+            WHERE s.guild_id = ?
+            GROUP BY s.shop
+        """
+        return {
+            ShopKind(row["shop"]): ShopCodeTally(
+                live=row["live"],
+                inactive=row["inactive"],
+                waiting=row["waiting"],
+                conflict=row["conflict"],
+                other_percent=row["other_percent"],
+            )
+            for row in await q.fetch_all(query, percent, guild_id)
+        }

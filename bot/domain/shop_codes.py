@@ -58,6 +58,21 @@ class ShopCodeRow:
     attempts: int
 
 
+@dataclass(frozen=True)
+class ShopCodeTally:
+    """How a program's codes stand in one shop (``/campaign codes``): ``live`` work at the
+    checkout, ``inactive`` were deactivated (paused, removed or erased creators, codes given
+    up for a variant), ``waiting`` are not in the shop yet (it could not answer; retried),
+    ``conflict`` were taken by someone else's code (the creator moved to a variant), and
+    ``other_percent`` of the live ones give another percentage than the program does now."""
+
+    live: int = 0
+    inactive: int = 0
+    waiting: int = 0
+    conflict: int = 0
+    other_percent: int = 0
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait after ``attempts`` failed calls (1 → the first wait)."""
     return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]

@@ -29,6 +29,7 @@ from bot.db.shop_codes_repo import ShopCodeRepository
 from bot.domain.creators import Creator, DiscountCode
 from bot.domain.shop_codes import (
     ShopCodeRow,
+    ShopCodeTally,
     SyncOutcome,
     SyncState,
     backoff,
@@ -195,10 +196,20 @@ class CodeSyncService:
         found = await self._repo.states(self._db, guild_id)
         return {kind: found.get(kind, Counter()) for kind in self.connected}
 
+    async def tally(self, guild_id: int, percent: int) -> dict[ShopKind, ShopCodeTally]:
+        """Per connected shop, how the server's codes stand there (``/campaign codes``);
+        ``percent`` is the program's discount now, to count live codes made at another."""
+        found = await self._repo.tally(self._db, guild_id, percent)
+        return {kind: found.get(kind, ShopCodeTally()) for kind in self.connected}
+
     # --- one code in one shop -------------------------------------------------------------
 
     async def _sync(self, row: ShopCodeRow, creator: Creator) -> SyncOutcome:
         client = self._shops[row.shop]
+        if row.shop_id is None and not row.want_active:
+            # Never made, and not wanted (paused, removed, erased, a retired code): a code is
+            # not created in a shop just to be switched off there.
+            return SyncOutcome.ALREADY_THERE
         if row.shop_id is None:
             return await self._create(row, creator, client)
         if row.active == row.want_active and row.state is SyncState.SYNCED:

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.timeout(120)
 
 
 async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
-    """The transcript shows setup, apply, approve, click, order, stats, summary, a reminder,
-    a bulk approval, a level-up and a broadcast."""
+    """The transcript shows setup, apply, approve (the code appearing in the local Shopify),
+    click, order, stats, summary, a reminder, a bulk approval, a level-up and a broadcast."""
     assert await run_demo() == 0
     out = capsys.readouterr().out
     for expected in (
@@ -19,6 +19,7 @@ async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
         "is not a known timezone",
         "[ Approve ]  [ Reject ]  [ Request info ]",
         "Your personal discount code: **ANNABAKES15**",
+        "the local Shopify now holds ANNABAKES15 (15 % off, active)",
         "Je kunt je opnieuw aanmelden vanaf",
         "**Clicks:** 2 (1 unique)",
         "**From:** Instagram 100%",

@@ -19,20 +19,11 @@ from bot.shops.codes import ShopKind
 from bot.shops.shopify import ShopifyAdmin
 from emulators._base import LoopbackServer
 from emulators.shopify import ShopifyStore, create_app
+from tests.shops._helpers import Sleeper
 
 GUILD, MANAGER = 1, 900
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 CREATE = "discountCodeBasicCreate"
-
-
-class Sleeper:
-    """Waiting without waiting: every sleep moves the frozen clock."""
-
-    def __init__(self, clock: FrozenClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(seconds=seconds)
 
 
 @pytest.fixture
@@ -169,3 +160,15 @@ async def test_catch_up_creates_what_is_missing_once(
     assert await sync.catch_up(GUILD) == {"created": 3}
     assert await sync.catch_up(GUILD) == {"already_there": 3}
     assert store.calls[CREATE] == 3
+
+
+async def test_a_paused_creator_gets_no_code_in_a_shop_connected_later(
+    services: Services, sync: CodeSyncService, store: ShopifyStore
+) -> None:
+    """A creator paused before the shop was synced: nothing is created there just to be
+    switched off."""
+    creator = await _creator(services, 501, "anna.bakes")
+    await services.onboarding.set_status(GUILD, 501, CreatorStatus.PAUSED, MANAGER)
+    done = await sync.follow_status(creator)
+    assert done.outcomes == {ShopKind.SHOPIFY: SyncOutcome.ALREADY_THERE}
+    assert store.find("ANNABAKES15") is None and store.calls[CREATE] == 0

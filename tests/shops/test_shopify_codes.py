@@ -10,35 +10,14 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.shops import ShopUnavailable
-from bot.shops.codes import CodeSpec, CodeTaken, ShopCode, ShopKind
+from bot.shops.codes import CodeTaken, ShopCode, ShopKind
 from bot.shops.shopify import ShopifyAdmin, admin_base
 from emulators._base import LoopbackServer
 from emulators.shopify import ShopifyStore, create_app
+from tests.shops._helpers import Sleeper, code_spec
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 CREATE = "discountCodeBasicCreate"
-
-
-def _spec(code: str = "ANNABAKES15", percent: int = 15, once: bool = True) -> CodeSpec:
-    return CodeSpec(
-        code=code,
-        percent=percent,
-        title=f"{code} · Anna Bakes · Spring program",
-        once_per_customer=once,
-        idempotency_key=f"shopify:{code}",
-    )
-
-
-class Sleeper:
-    """Waiting without waiting: every sleep moves the frozen clock and is remembered."""
-
-    def __init__(self, clock: FrozenClock) -> None:
-        self.clock = clock
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.clock.advance(seconds=seconds)
 
 
 @pytest.fixture
@@ -68,13 +47,13 @@ async def shop(
 
 async def test_create_puts_the_code_in_the_shop(shop: ShopifyAdmin, store: ShopifyStore) -> None:
     """The shop holds the code: the percentage, all customers, once per customer, the title."""
-    created = await shop.create_code(_spec())
+    created = await shop.create_code(code_spec("shopify"))
     held = store.find("ANNABAKES15")
     assert held is not None
     assert created.shop is ShopKind.SHOPIFY and shop.kind is ShopKind.SHOPIFY
     assert (created.shop_id, created.code, created.active) == (held.gid, "ANNABAKES15", True)
     assert (held.percentage, held.applies_once_per_customer) == (0.15, True)
-    assert held.title == "ANNABAKES15 · Anna Bakes · Spring program"
+    assert held.title == "ANNABAKES15 — Anna (Spring program)"
     assert store.requests[0].path == "/admin/api/2026-10/graphql.json"
     assert store.requests[0].headers["X-Shopify-Access-Token"] == TOKEN
 
@@ -85,7 +64,7 @@ async def test_a_code_taken_by_someone_else_is_code_taken(
     """Shopify's TAKEN is CodeTaken; the shop's own discount is not touched."""
     theirs = store.add_code("annabakes15", 40, title="Staff")
     with pytest.raises(CodeTaken) as taken:
-        await shop.create_code(_spec())
+        await shop.create_code(code_spec("shopify"))
     assert taken.value.code == "ANNABAKES15"
     assert list(store.discounts.values()) == [theirs]
     assert (theirs.title, theirs.percentage, theirs.code) == ("Staff", 0.4, "annabakes15")
@@ -96,7 +75,7 @@ async def test_pause_and_resume_flip_the_code(
     shop: ShopifyAdmin, store: ShopifyStore, clock: FrozenClock
 ) -> None:
     """Deactivating makes the code unusable in the shop; activating makes it work again."""
-    created = await shop.create_code(_spec(once=False))
+    created = await shop.create_code(code_spec("shopify", once=False))
     clock.advance(hours=1)
     paused = await shop.set_active(created, False)
     assert paused.active is False and paused.shop_id == created.shop_id
@@ -134,7 +113,7 @@ async def test_throttled_mid_batch_waits_and_creates_each_code_once(
         for n, code in enumerate(codes):
             if n == 6:
                 store.bucket.drain(to=0)
-            await shop.create_code(_spec(code))
+            await shop.create_code(code_spec("shopify", code))
             clock.advance(seconds=1)  # the next approval comes a second later
     assert sorted(d.code for d in store.discounts.values()) == codes
     assert store.calls[CREATE] == 12
@@ -154,7 +133,7 @@ async def test_the_client_paces_itself_by_the_reported_bucket(
         ShopifyAdmin(server.base_url, TOKEN, clock=clock, sleep=sleeper) as shop,
     ):
         for n in range(8):
-            await shop.create_code(_spec(f"BURST{n}"))
+            await shop.create_code(code_spec("shopify", f"BURST{n}"))
     assert (store.calls[CREATE], store.throttled[CREATE], len(store.requests)) == (8, 0, 8)
     assert round(sum(sleeper.waits), 1) == 5.0  # (8 × 10 − 30) / 10
 
@@ -174,7 +153,7 @@ async def test_still_throttled_after_the_attempts_is_shop_unavailable(
             server.base_url, TOKEN, clock=clock, sleep=stuck, max_attempts=3
         ) as shop:
             with pytest.raises(ShopUnavailable) as failed:
-                await shop.create_code(_spec())
+                await shop.create_code(code_spec("shopify"))
     assert (failed.value.status, failed.value.reason) == (200, "throttled")
     assert store.throttled[CREATE] == 3 and store.discounts == {}
 
@@ -185,7 +164,7 @@ async def test_a_500_is_shop_unavailable_and_not_retried(
     """A 500 from Shopify is ShopUnavailable with the status; the create is not resent."""
     store.fail_next(1, 500)
     with pytest.raises(ShopUnavailable) as failed:
-        await shop.create_code(_spec())
+        await shop.create_code(code_spec("shopify"))
     assert (failed.value.shop, failed.value.status) == ("shopify", 500)
     assert [r.status for r in store.requests] == [500]
 
@@ -195,7 +174,7 @@ async def test_a_429_waits_retry_after_and_retries(
 ) -> None:
     """A 429 is waited out for Retry-After seconds, then the code is created once."""
     store.rate_limit_next(1, retry_after=3)
-    created = await shop.create_code(_spec())
+    created = await shop.create_code(code_spec("shopify"))
     assert created.active is True
     assert sleeper.waits == [3.0]
     assert [r.status for r in store.requests] == [429, 200]
@@ -227,7 +206,7 @@ async def test_an_unreachable_shop_is_shop_unavailable(clock: FrozenClock) -> No
     await server.stop()
     async with ShopifyAdmin(base, TOKEN, clock=clock) as shop:
         with pytest.raises(ShopUnavailable) as failed:
-            await shop.create_code(_spec())
+            await shop.create_code(code_spec("shopify"))
     assert failed.value.status is None
 
 

@@ -10,33 +10,14 @@ import pytest
 from bot.clock import FrozenClock
 from bot.shops import ShopUnavailable
 from bot.shops._backoff import Backoff
-from bot.shops.codes import CodeSpec, CodeTaken, ShopKind
+from bot.shops.codes import CodeTaken, ShopKind
 from bot.shops.woocommerce import WooCommerceAPI
 from emulators._base import LoopbackServer
 from emulators.woocommerce import WooStore, create_app
+from tests.shops._helpers import Sleeper, code_spec
 
 KEY, SECRET = "ck_codes0123456789abcdef0123456789abcdef01", "cs_codes0123456789abcdef0123456789abcd"
 COUPONS = "/wp-json/wc/v3/coupons"
-
-
-def spec(code: str = "ANNABAKES15", percent: int = 15, once: bool = True) -> CodeSpec:
-    return CodeSpec(
-        code=code,
-        percent=percent,
-        title=f"{code} — Anna (Spring program)",
-        once_per_customer=once,
-        idempotency_key=f"creatorbot:woocommerce:{code.lower()}",
-    )
-
-
-class Sleeps:
-    """Records the waits the client asks for instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @pytest.fixture
@@ -53,18 +34,18 @@ async def base_url(store: WooStore) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> Sleeper:
+    return Sleeper()
 
 
 @pytest.fixture
-def shop(base_url: str, clock: FrozenClock, sleeps: Sleeps) -> WooCommerceAPI:
+def shop(base_url: str, clock: FrozenClock, sleeps: Sleeper) -> WooCommerceAPI:
     return WooCommerceAPI(base_url, KEY, SECRET, clock, backoff=Backoff(sleep=sleeps))
 
 
 async def test_create_makes_a_percent_coupon(shop: WooCommerceAPI, store: WooStore) -> None:
     """The coupon exists: 15 percent, individual use, once per customer, titled, published."""
-    made = await shop.create_code(spec())
+    made = await shop.create_code(code_spec("woocommerce"))
     coupon = store.coupons[int(made.shop_id)]
     assert (made.shop, made.code, made.active) == (ShopKind.WOOCOMMERCE, "annabakes15", True)
     assert (coupon["discount_type"], coupon["amount"]) == ("percent", "15.00")
@@ -76,7 +57,7 @@ async def test_without_once_per_customer_there_is_no_per_user_limit(
     shop: WooCommerceAPI, store: WooStore
 ) -> None:
     """once_per_customer off: the coupon has no per-customer limit."""
-    made = await shop.create_code(spec(once=False))
+    made = await shop.create_code(code_spec("woocommerce", once=False))
     assert store.coupons[int(made.shop_id)]["usage_limit_per_user"] is None
 
 
@@ -87,14 +68,14 @@ async def test_a_code_someone_else_has_is_taken_and_left_alone(
     theirs = store.add_coupon("AnnaBakes15", "5", discount_type="fixed_cart")
     before = dict(theirs)
     with pytest.raises(CodeTaken):
-        await shop.create_code(spec())
+        await shop.create_code(code_spec("woocommerce"))
     assert list(store.coupons.values()) == [before]
 
 
 async def test_a_retried_create_returns_our_coupon(shop: WooCommerceAPI, store: WooStore) -> None:
     """The same create again (its answer lost): our own coupon back, still only one."""
-    first = await shop.create_code(spec())
-    again = await shop.create_code(spec())
+    first = await shop.create_code(code_spec("woocommerce"))
+    again = await shop.create_code(code_spec("woocommerce"))
     assert again == first
     assert len(store.coupons) == 1
 
@@ -103,8 +84,8 @@ async def test_pause_and_resume_draft_and_publish_the_coupon(
     shop: WooCommerceAPI, store: WooStore
 ) -> None:
     """set_active(False) makes exactly that coupon a draft; True publishes it again."""
-    made = await shop.create_code(spec())
-    other = await shop.create_code(spec("BOBCOOKS15"))
+    made = await shop.create_code(code_spec("woocommerce"))
+    other = await shop.create_code(code_spec("woocommerce", "BOBCOOKS15"))
     paused = await shop.set_active(made, False)
     assert (paused.active, store.coupons[int(made.shop_id)]["status"]) == (False, "draft")
     assert store.coupons[int(other.shop_id)]["status"] == "publish"
@@ -114,13 +95,13 @@ async def test_pause_and_resume_draft_and_publish_the_coupon(
 
 async def test_find_code(shop: WooCommerceAPI) -> None:
     """find_code finds the published coupon by its code; None for a code the store lacks."""
-    made = await shop.create_code(spec())
+    made = await shop.create_code(code_spec("woocommerce"))
     assert await shop.find_code("ANNABAKES15") == made
     assert await shop.find_code("NOBODY10") is None
 
 
 async def test_throttled_mid_batch_waits_and_creates_each_code_once(
-    shop: WooCommerceAPI, store: WooStore, sleeps: Sleeps
+    shop: WooCommerceAPI, store: WooStore, sleeps: Sleeper
 ) -> None:
     """A 429 on the third of five creates: waited Retry-After, five coupons, five creates."""
     codes = [f"creator{n}" for n in range(5)]
@@ -128,7 +109,7 @@ async def test_throttled_mid_batch_waits_and_creates_each_code_once(
         if n == 2:
             store.retry_after = 3
             store.tap.fail(COUPONS, 429, method="POST")
-        await shop.create_code(spec(code))
+        await shop.create_code(code_spec("woocommerce", code))
     assert sorted(c["code"] for c in store.coupons.values()) == codes
     assert store.calls("POST", COUPONS, status=201) == 5
     assert store.calls("POST", COUPONS, status=429) == 1
@@ -139,7 +120,7 @@ async def test_a_server_error_is_unavailable(shop: WooCommerceAPI, store: WooSto
     """A 500 from the store is ShopUnavailable(500) after one request; no coupon."""
     store.tap.fail(COUPONS, 500, method="POST")
     with pytest.raises(ShopUnavailable) as failed:
-        await shop.create_code(spec())
+        await shop.create_code(code_spec("woocommerce"))
     assert (failed.value.shop, failed.value.status) == ("woocommerce", 500)
     assert store.calls("POST", COUPONS) == 1
     assert store.coupons == {}
@@ -153,7 +134,7 @@ async def test_a_read_only_key_cannot_create(
     caplog.set_level(logging.DEBUG)
     shop = WooCommerceAPI(base_url, "ck_readonly_key_value", "cs_readonly_secret_value", clock)
     with pytest.raises(ShopUnavailable) as refused:
-        await shop.create_code(spec())
+        await shop.create_code(code_spec("woocommerce"))
     assert refused.value.status == 401
     assert store.coupons == {}
     assert "cs_readonly_secret_value" not in caplog.text + repr(shop)
