@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -24,6 +25,22 @@ async def send_dm(client: discord.Client, user_id: int, **message: Any) -> disco
         if exc.code == CANNOT_DM:
             raise RecipientUnreachable() from exc
         raise
+
+
+async def dm_holds(
+    client: discord.Client, user_id: int, match: Callable[[discord.Message], bool], limit: int = 10
+) -> bool:
+    """Whether the bot's recent DMs to the user include one that ``match`` recognises (to
+    settle a message a stopped run may or may not have sent)."""
+    channel = await client.create_dm(discord.Object(id=user_id))
+    assert client.user is not None
+    try:
+        async for message in channel.history(limit=limit):
+            if message.author.id == client.user.id and match(message):
+                return True
+    except discord.Forbidden:
+        return False
+    return False
 
 
 async def add_role(

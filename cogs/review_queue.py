@@ -28,6 +28,7 @@ from bot.interactions import (
 )
 from bot.progress import job_progress, resumed_progress
 from bot.services.jobs import Progress
+from bot.services.notifications import Delivery
 from bot.services.onboarding import clean_reason
 from bot.services.review_queue import DM_CLOSED, DM_SENT, outcome_of
 from bot.translator import text
@@ -297,10 +298,15 @@ class ReviewQueueCog(commands.Cog):
         if step.skipped is not None:
             return ItemResult(ItemState.SKIPPED, step.skipped)
         assert step.approval is not None
-        if step.welcome is not None:
+        if step.welcome is Delivery.UNFINISHED:
+            # A stopped run claimed the welcome but never recorded it: sent unless the
+            # creator's DMs hold it already, so the restart neither loses nor doubles it.
+            await _flows.complete_approval(self.bot, svc, step.approval, resumed=True)
+        elif step.welcome is not None:
             # Completed before a restart: the DM was attempted once and is never repeated.
             return ItemResult(ItemState.DONE, outcome_of(step.welcome))
-        await _flows.complete_approval(self.bot, svc, step.approval)
+        else:
+            await _flows.complete_approval(self.bot, svc, step.approval)
         return ItemResult(ItemState.DONE, await svc.review_queue.welcome_outcome(step.approval))
 
     async def reject_item(self, job: Job, item: JobItem) -> ItemResult:

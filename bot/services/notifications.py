@@ -24,6 +24,9 @@ class Delivery(StrEnum):
     UNDELIVERABLE = "undeliverable"  # the recipient's DMs are closed (Discord code 50007)
     FAILED = "failed"  # any other error; logged
     DUPLICATE = "duplicate"  # claimed before: nothing was sent
+    # Claimed, but the process stopped before the outcome was recorded: it may or may not
+    # have gone out (see :meth:`NotificationService.settle`).
+    UNFINISHED = "unfinished"
 
 
 class RecipientUnreachable(Exception):
@@ -31,6 +34,8 @@ class RecipientUnreachable(Exception):
 
 
 Sender = Callable[[], Awaitable[object]]
+# Whether the recipient already has the message (asked of Discord, e.g. the DM channel).
+Probe = Callable[[], Awaitable[bool]]
 
 
 class NotificationService:
@@ -91,7 +96,35 @@ class NotificationService:
         status = await self._repo.status(self._db, notice.dedupe_key)
         if status is None:
             return None
+        if status == "pending":
+            return Delivery.UNFINISHED
         return Delivery(status) if status in Delivery.__members__.values() else Delivery.FAILED
+
+    async def settle(self, notice: Notice, send: Sender, sent_already: Probe) -> Delivery:
+        """Finish a notice a stopped run claimed but never recorded, exactly once: if the
+        recipient has it already (``sent_already``), record it sent; otherwise send it now.
+        A notice never claimed is sent as usual; one already recorded is left as it is."""
+        status = await self.status(notice)
+        if status is None:
+            return await self.send(notice, send)
+        if status is not Delivery.UNFINISHED:
+            return status
+        outcome, error = Delivery.SENT, None
+        try:
+            if await sent_already():
+                log.info("%s (%s) had gone out before the restart", notice.kind, notice.dedupe_key)
+            else:
+                await send()
+        except RecipientUnreachable:
+            outcome, error = Delivery.UNDELIVERABLE, "recipient does not accept messages"
+        except Exception as exc:
+            log.exception("settling %s (%s) failed", notice.kind, notice.dedupe_key)
+            outcome, error = Delivery.FAILED, type(exc).__name__
+        async with self._db.transaction() as tx:
+            await self._repo.finish(
+                tx, notice.dedupe_key, outcome.value, to_epoch(self._clock.now()), error
+            )
+        return outcome
 
     async def undeliverable(self, guild_id: int) -> list[UndeliverableNotice]:
         """Recent messages that could not be delivered, for managers."""

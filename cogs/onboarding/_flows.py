@@ -16,7 +16,7 @@ from bot.domain.applications import Application
 from bot.domain.creators import Creator
 from bot.i18n import render
 from bot.interactions import guild_language
-from bot.notify import add_role, remove_role, send_dm
+from bot.notify import add_role, dm_holds, remove_role, send_dm
 from bot.services.notifications import Delivery
 from bot.services.onboarding import Approval, CreatorProfile, Rejection
 from cogs.onboarding._card import card_kwargs
@@ -97,9 +97,13 @@ async def update_card(
 
 
 async def complete_approval(
-    client: discord.Client, services: Services, approval: Approval
+    client: discord.Client, services: Services, approval: Approval, *, resumed: bool = False
 ) -> list[str]:
-    """Role, welcome DM and card after an approval; returns notes for the manager."""
+    """Role, welcome DM and card after an approval; returns notes for the manager.
+
+    ``resumed``: a stopped run claimed the welcome but never recorded it; it is sent only if
+    the creator's DMs do not hold it already (so a restart neither loses nor doubles it).
+    """
     creator, application = approval.creator, approval.application
     language = guild_language(client, creator.guild_id)
     notes = [render("onboarding.note_approved", language, a=application)]
@@ -114,9 +118,19 @@ async def complete_approval(
     text = welcome_text(profile, services.config.public_url, code_works)
     assert creator.user_id is not None
     notice = notices.welcome(creator.guild_id, creator.user_id, creator.id, application.id)
-    delivery = await services.notifications.send(
-        notice, lambda: send_dm(client, notice.user_id, content=text)
-    )
+
+    async def send() -> None:
+        await send_dm(client, notice.user_id, content=text)
+
+    if resumed:
+        heading = text.split("\n", 1)[0]
+        delivery = await services.notifications.settle(
+            notice,
+            send,
+            lambda: dm_holds(client, notice.user_id, lambda m: m.content.startswith(heading)),
+        )
+    else:
+        delivery = await services.notifications.send(notice, send)
     if delivery is Delivery.SENT:
         notes.append(render("onboarding.note_welcome_sent", language))
     else:

@@ -6,7 +6,11 @@ import asyncio
 
 import pytest
 
+from bot.domain import notices
+from bot.domain.jobs import JobKind
 from bot.harness import LocalDiscord
+from bot.notify import send_dm
+from cogs.onboarding._flows import welcome_text
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -206,6 +210,50 @@ async def test_restart_half_way_resumes_and_approves_each_once(world: LocalDisco
     )
     assert approvals == 12
     _assert_each_approved_once(world, members)
+
+
+@pytest.mark.parametrize("sent_before_the_crash", [True, False])
+async def test_a_welcome_cut_off_by_a_crash_is_neither_lost_nor_doubled(
+    world: LocalDiscord, sent_before_the_crash: bool
+) -> None:
+    """The process stops after claiming a welcome DM, with or without sending it: after the
+    restart the applicant has exactly one welcome."""
+    [member] = await _applicants(world, 1)
+    svc = world.services
+    await svc.jobs.unregister(JobKind.APPROVE_APPLICATIONS)  # this test runs the item
+    it = await _queue(world)
+    await _confirm_all(world, it, 1)
+    job_id = await _job_id(world)
+    job = await svc.jobs.get(job_id)
+    item = await svc.jobs.claim(job_id)
+    assert item is not None
+    step = await svc.review_queue.approval_step(job, item)
+    assert step.approval is not None
+    application = step.approval.application
+    notice = notices.welcome(
+        application.guild_id, member.id, step.approval.creator.id, application.id
+    )
+
+    profile = await svc.onboarding.profile(application.guild_id, member.id)
+    welcome = welcome_text(profile, svc.config.public_url)
+
+    async def crash() -> None:
+        if sent_before_the_crash:
+            await send_dm(world.runtime.bot, member.id, content=welcome)
+        raise asyncio.CancelledError  # the process dies here: nothing is recorded
+
+    with pytest.raises(asyncio.CancelledError):
+        await svc.notifications.send(notice, crash)
+    assert len(world.emu.dms(member.id)) == int(sent_before_the_crash)
+
+    await world.restart_bot()
+    svc = world.services
+    await svc.schedule.sweep()
+    await svc.jobs.wait(job_id)
+    final = await svc.jobs.get(job_id)
+    assert final.finished and final.count("dm_sent") == 1
+    dms = world.emu.dms(member.id)
+    assert len(dms) == 1, [d.content[:40] for d in dms]
 
 
 # --- Reject all matching ---------------------------------------------------------------------
