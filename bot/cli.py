@@ -220,6 +220,7 @@ async def _sync_codes(shop: str | None, guild: int | None, dry_run: bool) -> int
         with tqdm(total=len(creators), unit="creator", desc="sync-codes", disable=None) as bar:
             totals = await sync.catch_up(guild, only, dry_run=dry_run, progress=bar.update)
     finally:
+        await services.code_sync.close()
         await services.db.close()
     shops = ", ".join(k.value for k in sync.connected if only in (None, k))
     print(f"{'dry run: ' if dry_run else ''}{len(creators)} creators, shops: {shops}")
