@@ -10,13 +10,11 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.harness import LocalDiscord
-from emulators._base import LoopbackServer
-from emulators.shopify import ShopifyStore, create_app
+from emulators.shopify import ShopifyStore
 from tests.e2e._creators import approve_creator
+from tests.e2e._shopify import TOKEN, shopify_program
 
 pytestmark = pytest.mark.timeout(90)
-
-TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture
@@ -29,20 +27,8 @@ async def world(
     tmp_path: Path, clock: FrozenClock, store: ShopifyStore
 ) -> AsyncIterator[LocalDiscord]:
     """A program whose Shopify store is connected (the local stand-in)."""
-    async with LoopbackServer(create_app(store)) as shop:
-        async with LocalDiscord(
-            tmp_path / "codes.db",
-            clock=clock,
-            CREATORBOT_SHOPIFY_STORE=shop.base_url,
-            CREATORBOT_SHOPIFY_ADMIN_TOKEN=TOKEN,
-        ) as w:
-            cast = w.cast
-            await w.services.settings.update(
-                cast.guild.id,
-                cast.manager.id,
-                {"review_channel": cast.review.id, "shop_url": "https://shop.example.com"},
-            )
-            yield w
+    async with shopify_program(tmp_path / "codes.db", clock, store) as w:
+        yield w
 
 
 @pytest.mark.parametrize(
