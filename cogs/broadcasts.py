@@ -26,7 +26,7 @@ from bot.interactions import (
     reply,
     services,
 )
-from bot.notify import is_member, send_dm
+from bot.notify import dm_holds, is_member, send_dm
 from bot.progress import job_progress, resumed_progress
 from bot.services.broadcasts import ConfirmAgain, dm_outcome
 from bot.services.jobs import Progress
@@ -338,7 +338,7 @@ class BroadcastsCog(commands.Cog):
         assert recipient.creator is not None and recipient.notice is not None
         user_id = recipient.notice.user_id
         delivery = recipient.earlier
-        if delivery is None:
+        if delivery is None or delivery is Delivery.UNFINISHED:
             guild = self.bot.get_guild(job.guild_id)
             embed = broadcast_embed(
                 recipient.broadcast,
@@ -346,9 +346,22 @@ class BroadcastsCog(commands.Cog):
                 guild.name if guild else "",
                 recipient.link_url,
             )
-            delivery = await svc.broadcasts.send(
-                recipient, lambda: send_dm(self.bot, user_id, embed=embed)
-            )
+
+            async def send() -> None:
+                await send_dm(self.bot, user_id, embed=embed)
+
+            if delivery is None:
+                delivery = await svc.broadcasts.send(recipient, send)
+            else:
+                # Claimed by a stopped run but never recorded: sent unless the DM is there.
+                title = recipient.broadcast.title
+                delivery = await svc.broadcasts.settle(
+                    recipient,
+                    send,
+                    lambda: dm_holds(
+                        self.bot, user_id, lambda m: any(e.title == title for e in m.embeds)
+                    ),
+                )
         # Discord refuses DMs to someone who shares no server with the bot any more.
         if delivery is Delivery.UNDELIVERABLE and not await is_member(
             self.bot, job.guild_id, user_id

@@ -45,7 +45,7 @@ from bot.domain.jobs import Job, JobItem, JobKind
 from bot.errors import CreatorbotError
 from bot.services.jobs import JobService
 from bot.services.links import ensure_link
-from bot.services.notifications import Delivery, NotificationService, Sender
+from bot.services.notifications import Delivery, NotificationService, Probe, Sender
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 
@@ -344,16 +344,15 @@ class BroadcastService:
         if creator is None or not creator.is_active or creator.user_id is None:
             return Recipient(broadcast, creator, skipped=INACTIVE)
         notice = notices.broadcast(broadcast.guild_id, creator.user_id, broadcast.id, creator.id)
-        if item.interrupted:
-            earlier = await self._notifications.status(notice)
-            if earlier is not None:
-                log.info(
-                    "broadcast %s: creator %s was claimed before a restart",
-                    broadcast.id,
-                    creator.id,
-                )
+        earlier = await self._notifications.status(notice) if item.interrupted else None
+        if earlier is not None:
+            log.info(
+                "broadcast %s: creator %s was claimed before a restart", broadcast.id, creator.id
+            )
+            if earlier is not Delivery.UNFINISHED:
                 return Recipient(broadcast, creator, notice, earlier=earlier)
-        return Recipient(broadcast, creator, notice, await self._link_url(broadcast, creator))
+        link_url = await self._link_url(broadcast, creator)
+        return Recipient(broadcast, creator, notice, link_url, earlier=earlier)
 
     async def send(self, recipient: Recipient, sender: Sender) -> Delivery:
         """Send a recipient's DM once; a duplicate reports what became of the first one."""
@@ -362,6 +361,11 @@ class BroadcastService:
         if delivery is Delivery.DUPLICATE:
             delivery = await self._notifications.status(recipient.notice) or Delivery.FAILED
         return delivery
+
+    async def settle(self, recipient: Recipient, sender: Sender, sent_already: Probe) -> Delivery:
+        """A DM a stopped run claimed but never recorded: sent unless the creator has it."""
+        assert recipient.notice is not None
+        return await self._notifications.settle(recipient.notice, sender, sent_already)
 
     async def post_once(self, broadcast: Broadcast, sender: Sender) -> Delivery:
         """Post the broadcast in its channel, at most once."""

@@ -20,7 +20,7 @@ from bot.domain.bulk_requests import (
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem
 from bot.i18n import render
 from bot.interactions import NO_MENTIONS, PersistentButton, is_manager, lang, services
-from bot.notify import send_dm
+from bot.notify import dm_holds, send_dm
 from bot.progress import job_progress, resumed_progress
 from bot.services.jobs import Progress
 from bot.services.notifications import Delivery
@@ -109,7 +109,7 @@ async def plan_item(bot: CreatorBot, job: Job, item: JobItem) -> ItemResult:
     if step.skipped is not None:
         return ItemResult(ItemState.SKIPPED, step.skipped)
     assert step.creator is not None and step.creator.user_id is not None
-    if step.earlier is not None:
+    if step.earlier is not None and step.earlier is not Delivery.UNFINISHED:
         # Attempted before a restart: the DM is never repeated.
         return ItemResult(ItemState.DONE, _OUTCOME.get(step.earlier, DM_FAILED))
     settings = await svc.settings.get(job.guild_id)
@@ -127,5 +127,12 @@ async def plan_item(bot: CreatorBot, job: Job, item: JobItem) -> ItemResult:
     async def send() -> None:
         await send_dm(bot, user_id, content=content)
 
-    delivery = await svc.bulk_requests.tell(step, send)
+    if step.earlier is Delivery.UNFINISHED:
+        # Claimed by a stopped run but never recorded: sent unless the DM is there.
+        assert step.notice is not None
+        delivery = await svc.notifications.settle(
+            step.notice, send, lambda: dm_holds(bot, user_id, lambda m: m.content == content)
+        )
+    else:
+        delivery = await svc.bulk_requests.tell(step, send)
     return ItemResult(ItemState.DONE, _OUTCOME.get(delivery, DM_FAILED))

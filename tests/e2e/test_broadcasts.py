@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from bot.domain.jobs import JobKind
 from bot.harness import LocalDiscord
+from bot.notify import send_dm
+from cogs.broadcasts import broadcast_embed
 from emulators.discord import Attachment
 from tests.e2e._creators import approved_creators
 
@@ -256,6 +259,43 @@ async def test_restart_half_way_sends_each_creator_once(world: LocalDiscord) -> 
     assert world.emu.get_message(asked).content.startswith("Done: “Drop” sent to 6 of 6")
     assert [len(world.emu.dms(m.id)) for m in members] == [1] * 6
     world.emu.assert_no_violations()
+
+
+@pytest.mark.parametrize("sent_before_the_crash", [True, False])
+async def test_a_dm_cut_off_by_a_crash_is_neither_lost_nor_doubled(
+    world: LocalDiscord, sent_before_the_crash: bool
+) -> None:
+    """The process stops after claiming a creator's broadcast DM, with or without sending
+    it: after the restart the creator has exactly one."""
+    [member] = await approved_creators(world, 1, prefix="maker")
+    svc = world.services
+    await svc.jobs.unregister(JobKind.BROADCAST)  # this test runs the item
+    asked = await _brief(world, await _open(world, segment="all"), title="Drop", text="Go!")
+    await _press(world, asked, "Send to 1")
+    job_id = int(await svc.db.fetch_val("SELECT max(id) FROM jobs"))
+    job = await svc.jobs.get(job_id)
+    item = await svc.jobs.claim(job_id)
+    assert item is not None
+    recipient = await svc.broadcasts.recipient(job, item)
+    assert recipient.notice is not None
+    embed = broadcast_embed(recipient.broadcast, "en", "Brand HQ", recipient.link_url)
+
+    async def crash() -> None:
+        if sent_before_the_crash:
+            await send_dm(world.runtime.bot, member.id, embed=embed)  # type: ignore[union-attr]
+        raise asyncio.CancelledError  # the process dies here: nothing is recorded
+
+    with pytest.raises(asyncio.CancelledError):
+        await svc.notifications.send(recipient.notice, crash)
+    assert len(world.emu.dms(member.id)) == int(sent_before_the_crash)
+
+    await world.restart_bot()
+    svc = world.services
+    await svc.schedule.sweep()
+    await svc.jobs.wait(job_id)
+    final = await svc.jobs.get(job_id)
+    assert final.finished and final.count("dm_sent") == 1
+    assert len(world.emu.dms(member.id)) == 1
 
 
 async def test_link_off_the_allowed_domains_is_refused(world: LocalDiscord) -> None:
