@@ -87,15 +87,27 @@ async def migrate(db: Database, clock: Clock, directory: Path = MIGRATIONS_DIR) 
             f"INSERT INTO schema_migrations (version, name, applied_at) "
             f"VALUES ({m.version}, '{m.name}', {now});"
         )
-    parts.append("COMMIT;")
     conn = db.writer
+    # Foreign keys are off while the files run, as SQLite's procedure for rebuilding a table
+    # asks (a rebuilt table is dropped and its copy renamed); they are checked before the
+    # commit, and a migration that breaks one changes nothing.
+    await conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        # executescript runs the files as written; the explicit BEGIN/COMMIT makes them one unit.
+        # executescript runs the files as written; the explicit BEGIN makes them one unit.
         await conn.executescript("\n".join(parts))
+        broken = await (await conn.execute("PRAGMA foreign_key_check")).fetchall()
+        if broken:
+            table, _rowid, parent, _fk = broken[0]
+            raise MigrationError(
+                f"{len(broken)} rows would break a foreign key (first: {table} → {parent})"
+            )
+        await conn.commit()
     except Exception as exc:
         if conn.in_transaction:
             await conn.rollback()
         raise MigrationError(f"migration failed, nothing was changed: {exc}") from exc
+    finally:
+        await conn.execute("PRAGMA foreign_keys = ON")
     names = [m.name for m in pending]
     log.info("applied migrations: %s", ", ".join(names))
     return names

@@ -15,6 +15,8 @@ from enum import StrEnum
 class Method(StrEnum):
     CLICK = "click"
     CODE = "code"
+    DIRECTLINK = "directlink"  # the order's referring site is one the creator registered
+    RECURRING = "recurring"  # a returning customer the creator brought (plan permitting)
     MANUAL = "manual"
     NONE = "none"
 

@@ -93,3 +93,68 @@ async def test_transaction_rolls_back_on_error(db: Database) -> None:
             )
             raise RuntimeError("boom")
     assert await db.fetch_val("SELECT COUNT(*) FROM audit_log") == 0
+
+
+async def test_migration_breaking_a_foreign_key_changes_nothing(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """Foreign keys are checked before the commit: a file that orphans a row is undone."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_parent.sql").write_text(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));"
+        "INSERT INTO parent (id) VALUES (1); INSERT INTO child (id, parent_id) VALUES (1, 1);"
+    )
+    db = await Database(str(tmp_path / "fk.db")).connect()
+    try:
+        await migrate(db, clock, folder)
+        (folder / "0002_orphan.sql").write_text("DELETE FROM parent;")
+        with pytest.raises(MigrationError, match="foreign key"):
+            await migrate(db, clock, folder)
+        assert await db.fetch_val("SELECT COUNT(*) FROM parent") == 1
+        assert await current_version(db) == 1
+        assert await db.fetch_val("PRAGMA foreign_keys") == 1
+    finally:
+        await db.close()
+
+
+async def test_rebuilt_conversions_keep_rows_and_references(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """0022 rebuilds conversions: its rows, ids and the commissions pointing at them survive,
+    and the new attribution methods are accepted."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for migration in load_migrations():
+        if migration.version < 22:
+            (before / f"{migration.name}.sql").write_text(migration.sql)
+    db = await Database(str(tmp_path / "r.db")).connect()
+    try:
+        await migrate(db, clock, before)
+        await db.execute(
+            "INSERT INTO conversions (id, source, order_id, kind, status, attribution,"
+            " attribution_reason, occurred_at, created_at, derivation)"
+            " VALUES (7, 'shopify', '1001', 'sale', 'active', 'none', 'no_click_or_code',"
+            " 1, 1, '{}')"
+        )
+        await db.execute(
+            "INSERT INTO conversion_adjustments (conversion_id, refund_key, kind, amount_minor,"
+            " created_at) VALUES (7, 'r1', 'refund', 100, 1)"
+        )
+        await migrate(db, clock)
+        row = await db.fetch_one("SELECT order_id, derivation FROM conversions WHERE id = 7")
+        assert (row["order_id"], row["derivation"]) == ("1001", "{}")
+        assert await db.fetch_val("SELECT COUNT(*) FROM conversion_adjustments") == 1
+        assert await db.fetch_all("PRAGMA foreign_key_check") == []
+        await db.execute("UPDATE conversions SET attribution = 'directlink' WHERE id = 7")
+        await db.execute("UPDATE conversions SET attribution = 'recurring' WHERE id = 7")
+        with pytest.raises(Exception, match="CHECK"):
+            await db.execute("UPDATE conversions SET attribution = 'guess' WHERE id = 7")
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            await db.execute(
+                "INSERT INTO conversion_adjustments (conversion_id, refund_key, kind,"
+                " amount_minor, created_at) VALUES (99, 'r2', 'refund', 1, 1)"
+            )
+    finally:
+        await db.close()
