@@ -20,6 +20,7 @@ from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
 from bot.db.clicks_repo import ClickRepository
 from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
+from bot.db.customers_repo import CustomerRepository
 from bot.db.deliverables_repo import DeliverableRepository
 from bot.db.jobs_repo import JobRepository
 from bot.db.ledger_repo import LedgerRepository
@@ -43,6 +44,7 @@ from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
 from bot.services.code_sync import CodeSyncService
 from bot.services.conversions import ConversionService
+from bot.services.customers import CustomerService
 from bot.services.deliverables import DeliverableService
 from bot.services.jobs import JobService
 from bot.services.levels import LevelService
@@ -110,6 +112,8 @@ async def open_services(
     )
     settings.on_change(campaigns.follow_shop_url)
     ledger = LedgerRepository()
+    customer_key = config.customer_key.get_secret_value().strip() if config.customer_key else None
+    customers = CustomerService(db, CustomerRepository(), customer_key or None, rng)
     conversions = ConversionService(
         db,
         MoneyRepository(),
@@ -121,6 +125,7 @@ async def open_services(
         ledger,
         LevelRepository(),
         AdjustmentRepository(),
+        customers,
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
@@ -193,7 +198,8 @@ async def open_services(
             tracking,
         ),
         summaries=summaries,
-        reports=ReportService(db, ReportRepository(), settings, clock),
+        reports=ReportService(db, ReportRepository(), settings, clock, customers),
+        customers=customers,
         roster=RosterService(
             db, RosterRepository(), CampaignRepository(), CampaignCatalog(), settings, clock
         ),

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     stripe_api_base: str = Field(
         "https://api.stripe.com", validation_alias=_var("CREATORBOT_STRIPE_API_BASE")
     )
+    # The key of the customer hashes (returning customers); made and kept in the database
+    # when unset. Changing it forgets which creator brought which customer.
+    customer_key: SecretStr | None = Field(None, validation_alias=_var("CREATORBOT_CUSTOMER_KEY"))
     postback_token: SecretStr | None = Field(
         None, validation_alias=_var("CREATORBOT_POSTBACK_TOKEN")
     )

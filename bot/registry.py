@@ -19,6 +19,7 @@ from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
 from bot.services.code_sync import CodeSyncService
 from bot.services.conversions import ConversionService
+from bot.services.customers import CustomerService
 from bot.services.deliverables import DeliverableService
 from bot.services.jobs import JobService
 from bot.services.levels import LevelService
@@ -53,6 +54,7 @@ class Services:
     onboarding: OnboardingService
     campaigns: CampaignService
     conversions: ConversionService
+    customers: CustomerService
     refund_lines: RefundLines
     plans: PlanService
     deliverables: DeliverableService

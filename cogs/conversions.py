@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.clock import from_epoch
 from bot.domain.commission import parse_money
 from bot.domain.orders import EventKind
+from bot.domain.recurring import MAX_MONTHS, Recurring
 from bot.i18n import render
 from bot.interactions import ManagerGroup, lang, name_choices, reply, services
 from bot.services.conversions import ConversionInfo
@@ -203,12 +204,18 @@ class PlanGroup(
         amount=text("plan.options.amount"),
         levels=text("plan.options.levels"),
         basis=text("plan.options.basis"),
+        recurring=text("plan.options.recurring"),
+        months=text("plan.options.months"),
     )
     @app_commands.choices(
         kind=[app_commands.Choice(name=text(f"plan.kinds.{k}"), value=k) for k in PLAN_KINDS],
         basis=[
             app_commands.Choice(name=text("plan.bases.revenue"), value="revenue"),
             app_commands.Choice(name=text("plan.bases.sales"), value="sales"),
+        ],
+        recurring=[
+            app_commands.Choice(name=text(f"plan.recurring.{r.value}"), value=r.value)
+            for r in Recurring
         ],
     )
     async def create(
@@ -220,6 +227,8 @@ class PlanGroup(
         amount: app_commands.Range[str, 1, 20] | None = None,
         levels: app_commands.Range[str, 3, 200] | None = None,
         basis: app_commands.Choice[str] | None = None,
+        recurring: app_commands.Choice[str] | None = None,
+        months: app_commands.Range[int, 1, MAX_MONTHS] | None = None,
     ) -> None:
         svc = services(interaction)
         assert interaction.guild_id is not None
@@ -232,6 +241,8 @@ class PlanGroup(
             amount=amount,
             levels=levels,
             basis=basis.value if basis else None,
+            recurring=recurring.value if recurring else None,
+            months=months,
         )
         settings = await svc.settings.get(interaction.guild_id)
         await reply(

@@ -57,6 +57,16 @@ class ReportsCog(commands.Cog):
             value=render("reports.tiers", language, tiers=report.tiers, **common),
             inline=False,
         )
+        if report.customers or report.total.recurring_minor:
+            top = sorted(
+                (c for c in report.creators if c.customers),
+                key=lambda c: (-c.lifetime_value_minor, c.creator_id),
+            )[:5]
+            embed.add_field(
+                name=render("reports.customers_title", language),
+                value=render("reports.customers", language, r=report, top=top, **common),
+                inline=False,
+            )
         embed.set_footer(text=render("reports.footer", language, timezone=report.timezone))
         local_day = report.until.astimezone(ZoneInfo(report.timezone))
         filename = f"creator-report-{chosen}-{local_day:%Y-%m-%d}.csv"

@@ -159,6 +159,7 @@ def test_stats_break_clicks_down_by_campaign_only_with_several() -> None:
         epc=None,
         earned=0,
         commissions={},
+        recurring=0,
     )
     several = Traffic(
         sources=sources([(None, 4)]),

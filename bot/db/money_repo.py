@@ -10,6 +10,7 @@ from bot.domain.attribution import ClickFacts, CodeFacts
 from bot.domain.commission import Plan, PlanKind, levels_from_json
 from bot.domain.derivation import Derivation
 from bot.domain.ledger import CommissionState
+from bot.domain.recurring import FIRST_ORDER_ONLY, Recurring, RecurringTerms
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def _plan(row: sqlite3.Row) -> Plan:
         tier_basis=row["tier_basis"],
         levels=levels_from_json(row["levels"]),
         is_default=bool(row["is_default"]),
+        recurring=RecurringTerms(Recurring(row["recurring"]), row["recurring_months"]),
     )
 
 
@@ -225,14 +227,16 @@ class MoneyRepository:
         derivation: str,
         occurred_at: int,
         created_at: int,
+        customer_key: str | None = None,
     ) -> int | None:
         """Insert a conversion; ``None`` if (source, order_id) exists already."""
         query = """
             INSERT INTO conversions (
                 guild_id, source, order_id, kind, status, currency, net_minor, gross_minor,
                 creator_id, link_id, click_id, code, attribution, attribution_reason,
-                visitor_hash, flags, delivery_id, derivation, occurred_at, created_at
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                visitor_hash, flags, delivery_id, derivation, occurred_at, created_at,
+                customer_key
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (source, order_id) DO NOTHING
         """
         return await tx.insert(
@@ -257,6 +261,7 @@ class MoneyRepository:
             derivation,
             occurred_at,
             created_at,
+            customer_key,
         )
 
     async def conversion(self, q: Queries, source: str, order_id: str) -> ConversionRow | None:
@@ -483,6 +488,18 @@ class MoneyRepository:
         assert row is not None
         return CreatorPeriod(int(row["orders"]), int(row["leads"]), int(row["revenue"]))
 
+    async def recurring_commission(
+        self, q: Queries, creator_id: int, since: int, until: int
+    ) -> int:
+        """What a creator earned in a period on returning customers, net of reversals."""
+        query = """
+            SELECT COALESCE(SUM(m.amount_minor - m.reversed_minor), 0)
+            FROM commissions m JOIN conversions v ON v.id = m.conversion_id
+            WHERE m.creator_id = ? AND v.attribution = 'recurring'
+              AND m.created_at >= ? AND m.created_at < ?
+        """
+        return int(await q.fetch_val(query, creator_id, since, until))
+
     async def commissions_by_state(
         self, q: Queries, creator_id: int, since: int, until: int
     ) -> list[StateTotal]:
@@ -563,16 +580,27 @@ class MoneyRepository:
         tier_basis: str | None,
         levels: str | None,
         now: int,
+        recurring: RecurringTerms = FIRST_ORDER_ONLY,
     ) -> int | None:
         """Store a plan; ``None`` if the server has one of that name."""
         query = """
             INSERT INTO plans (guild_id, name, kind, rate_bp, amount_minor, tier_basis, levels,
-                               created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                               recurring, recurring_months, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (guild_id, name) DO NOTHING
         """
         return await tx.insert(
-            query, guild_id, name, kind, rate_bp, amount_minor, tier_basis, levels, now
+            query,
+            guild_id,
+            name,
+            kind,
+            rate_bp,
+            amount_minor,
+            tier_basis,
+            levels,
+            recurring.kind.value,
+            recurring.months,
+            now,
         )
 
     async def set_creator_plan(self, tx: Transaction, creator_id: int, plan_id: int | None) -> None:

@@ -52,6 +52,7 @@ class CreatorCommissions:
     creator_id: int
     commission_minor: int
     fee_minor: int
+    recurring_minor: int = 0  # the part of commission_minor earned on returning customers
 
 
 @dataclass(frozen=True)
@@ -196,15 +197,18 @@ class ReportRepository:
         """Commission and deliverable fees of each creator, created in the range, net of
         reversals (a fully reversed commission counts 0)."""
         query = """
-            SELECT creator_id,
-                   sum(CASE WHEN kind <> 'fee' THEN amount_minor - reversed_minor ELSE 0 END),
-                   sum(CASE WHEN kind = 'fee' THEN amount_minor - reversed_minor ELSE 0 END)
-            FROM commissions
-            WHERE guild_id = ? AND created_at >= ? AND created_at < ?
-            GROUP BY creator_id
+            SELECT m.creator_id,
+                   sum(CASE WHEN m.kind <> 'fee' THEN m.amount_minor - m.reversed_minor
+                       ELSE 0 END),
+                   sum(CASE WHEN m.kind = 'fee' THEN m.amount_minor - m.reversed_minor ELSE 0 END),
+                   sum(CASE WHEN v.attribution = 'recurring'
+                       THEN m.amount_minor - m.reversed_minor ELSE 0 END)
+            FROM commissions m LEFT JOIN conversions v ON v.id = m.conversion_id
+            WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?
+            GROUP BY m.creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until)
-        return [CreatorCommissions(r[0], int(r[1]), int(r[2])) for r in rows]
+        return [CreatorCommissions(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     async def gifts_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int, currency: str

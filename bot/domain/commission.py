@@ -15,6 +15,7 @@ from enum import StrEnum
 from babel.numbers import get_currency_precision
 
 from bot.domain.orders import EventKind
+from bot.domain.recurring import FIRST_ORDER_ONLY, RecurringTerms
 from bot.errors import CreatorbotError
 
 
@@ -44,6 +45,9 @@ class Plan:
     tier_basis: str | None  # 'revenue' or 'sales' for tiered plans
     levels: tuple[tuple[int, int], ...]  # ((threshold, rate_bp), ...) ascending
     is_default: bool
+    # Whether a returning customer's later orders earn without the link or code (first
+    # order only by default).
+    recurring: RecurringTerms = FIRST_ORDER_ONLY
 
 
 @dataclass(frozen=True)

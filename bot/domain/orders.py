@@ -59,6 +59,10 @@ class OrderEvent:
     click_id: str | None = None
     codes: tuple[str, ...] = ()
     customer_email: str | None = None
+    # The shop's own ids of the customer, namespaced (``shopify:customer:42``,
+    # ``stripe:subscription:sub_…``): hashed with the e-mail into the customer's keys, never
+    # stored as they are.
+    customer_ids: tuple[str, ...] = ()
     is_test: bool = False
     delivery_id: str | None = None  # the sender's id of this delivery, kept for audit
     # Set when the sender could not give the amount in the shop's own currency (e.g. a

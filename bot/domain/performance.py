@@ -31,8 +31,9 @@ class Performance:
 
     ``commission_minor`` is commission earned on orders and leads (not reversed);
     ``fee_minor`` is fixed deliverable fees (commissions of kind ``fee``); ``gift_minor`` is
-    the cost of gifted products. ``reach`` and ``interactions`` (likes + comments + shares)
-    come from deliverables with reported metrics.
+    the cost of gifted products; ``recurring_minor`` the part of the commission earned on
+    returning customers (recurring plans). ``reach`` and ``interactions`` (likes + comments +
+    shares) come from deliverables with reported metrics.
     """
 
     clicks: int = 0
@@ -44,6 +45,8 @@ class Performance:
     gift_minor: int = 0
     reach: int = 0
     interactions: int = 0
+    # The part of ``commission_minor`` earned on returning customers' orders and renewals.
+    recurring_minor: int = 0
 
     def __add__(self, other: Performance) -> Performance:
         return Performance(

@@ -36,9 +36,11 @@ from bot.domain.derivation import given
 from bot.domain.ledger import Balance, CommissionState, EntryKind
 from bot.domain.notices import NoticeKind, dedupe_key, key_prefix
 from bot.domain.orders import EventKind, IngestOutcome, OrderEvent, Source
+from bot.domain.recurring import RecurringTerms, returning
 from bot.domain.settings import GuildSettings
 from bot.domain.weeks import period_start
 from bot.errors import CreatorbotError, NotACreator
+from bot.services.customers import CustomerService
 from bot.services.ledger import accrue, move
 from bot.services.refunds import PARKED_DAYS, RefundService
 from bot.services.settings import SettingsService
@@ -83,6 +85,7 @@ class CreatorStats:
     revenue: int
     commissions: dict[str, int]
     currency: str
+    recurring: int = 0  # the part of the commissions earned on returning customers
 
     @property
     def conversion_rate(self) -> float | None:
@@ -137,8 +140,10 @@ class ConversionService:
         ledger: LedgerRepository,
         levels: LevelRepository | None = None,
         adjustments: AdjustmentRepository | None = None,
+        customers: CustomerService | None = None,
     ) -> None:
         self._db = db
+        self._customers = customers
         self._adjustments = adjustments or AdjustmentRepository()
         self._money = money
         self._ledger = ledger
@@ -158,7 +163,8 @@ class ConversionService:
         _check(event)
         if event.kind in (EventKind.SALE, EventKind.LEAD):
             attribution = await self._attribute(event)
-            return await self._record(event, attribution)
+            keys = await self._customers.keys(event) if self._customers else ()
+            return await self._record(event, attribution, keys=keys)
         if event.kind is EventKind.ALIAS:
             return await self._alias(event)
         return await self.refunds.adjust(event, actor_id=None)
@@ -185,10 +191,17 @@ class ConversionService:
         )
 
     async def _record(
-        self, event: OrderEvent, attribution: Attribution, actor_id: int | None = None
+        self,
+        event: OrderEvent,
+        attribution: Attribution,
+        actor_id: int | None = None,
+        *,
+        keys: tuple[str, ...] = (),
     ) -> IngestOutcome:
         now = to_epoch(self._clock.now())
         occurred = to_epoch(event.occurred_at)
+        if attribution.method is Method.NONE and keys and event.kind is EventKind.SALE:
+            attribution = await self._returning(attribution, keys, occurred)
         settings = await self._settings.get(attribution.guild_id) if attribution.guild_id else None
         flags: list[str] = []
         if settings is not None and event.currency and event.currency.upper() != settings.currency:
@@ -220,9 +233,25 @@ class ConversionService:
                 derivation=(event.derivation or given(event.net_minor or 0)).to_json(),
                 occurred_at=occurred,
                 created_at=now,
+                customer_key=keys[0] if keys else None,
             )
             if conversion_id is None:
                 return IngestOutcome.DUPLICATE
+            if (
+                self._customers is not None
+                and event.kind is EventKind.SALE
+                and not event.is_test
+                and attribution.guild_id is not None
+                and attribution.creator_id is not None
+            ):
+                await self._customers.remember(
+                    tx,
+                    guild_id=attribution.guild_id,
+                    keys=keys,
+                    creator_id=attribution.creator_id,
+                    conversion_id=conversion_id,
+                    acquired_at=occurred,
+                )
             payable = (
                 not event.is_test
                 and settings is not None
@@ -248,6 +277,45 @@ class ConversionService:
             "conversion %s/%s recorded (%s)", event.source.value, conversion_id, attribution.method
         )
         return IngestOutcome.RECORDED
+
+    async def _returning(
+        self, unattributed: Attribution, keys: tuple[str, ...], occurred: int
+    ) -> Attribution:
+        """An order without a valid link or code from a customer a creator brought: theirs
+        when their plan pays on returning customers (and still in its months)."""
+        assert self._customers is not None
+        owner = await self._customers.owner(self._db, keys)
+        if owner is None:
+            return unattributed
+        creator = await self._creators.get(self._db, owner.creator_id)
+        assert creator is not None
+        async with self._db.transaction() as tx:
+            terms = await self._terms_for(tx, owner.guild_id, creator.plan_id, owner.link_id)
+        decided = returning(occurred, owner, terms)
+        if decided.method is Method.NONE:
+            reason = ",".join(r for r in (unattributed.reason, decided.reason) if r)
+            return Attribution(Method.NONE, reason)
+        return decided
+
+    async def _terms_for(
+        self, tx: Transaction, guild_id: int, creator_plan: int | None, link_id: int | None
+    ) -> RecurringTerms:
+        """The recurring terms of a creator's customer: those of the creator's own plan,
+        else of the campaign plan of the link that brought the customer, else of the default
+        plan. A level changes the rate a sale is priced at, never these terms."""
+        for plan_id in (
+            creator_plan,
+            await self._money.campaign_plan_of_link(tx, link_id) if link_id else None,
+        ):
+            if plan_id is not None:
+                plan = await self._money.plan(tx, plan_id)
+                if plan is not None:
+                    return plan.recurring
+        plan = await self._money.plan(
+            tx, await self._campaigns.ensure_default_plan(tx, guild_id, to_epoch(self._clock.now()))
+        )
+        assert plan is not None
+        return plan.recurring
 
     async def _accrue(
         self,
@@ -626,6 +694,7 @@ class ConversionService:
             revenue=period.revenue_minor,
             commissions=commissions,
             currency=settings.currency,
+            recurring=await self._money.recurring_commission(self._db, creator_id, start, until),
         )
 
 

@@ -17,8 +17,12 @@ from bot.domain.commission import (
     parse_money,
     parse_rate,
 )
+from bot.domain.recurring import Recurring, parse_terms
 from bot.errors import CreatorbotError, NotACreator
 from bot.services.settings import SettingsService
+
+# Plans that pay for sales, the only ones a returning customer's orders can earn on.
+SALE_KINDS = frozenset({PlanKind.REVENUE_SHARE, PlanKind.CPA, PlanKind.TIERED})
 
 
 class PlanService:
@@ -51,6 +55,8 @@ class PlanService:
         amount: str | None = None,
         levels: str | None = None,
         basis: str | None = None,
+        recurring: str | None = None,
+        months: int | None = None,
     ) -> Plan:
         """Validate and store a plan; what each kind needs is checked here."""
         settings = await self._settings.get(guild_id)
@@ -75,11 +81,19 @@ class PlanService:
             if tier_basis not in ("revenue", "sales") or levels is None:
                 raise InvalidPlan(problem="needs_levels", value="")
             levels_text = levels_json(parse_levels(levels, tier_basis, settings.currency))
+        try:
+            terms = parse_terms(recurring, months)
+        except ValueError as exc:
+            raise InvalidPlan(problem=str(exc), value=str(months or "")) from exc
+        if terms.kind is not Recurring.FIRST and plan_kind not in SALE_KINDS:
+            raise InvalidPlan(problem="recurring_needs_sales", value="")
         values = {
             "rate_bp": rate_bp,
             "amount_minor": amount_minor,
             "tier_basis": tier_basis,
             "levels": levels_text,
+            "recurring": terms.kind.value,
+            "recurring_months": terms.months,
         }
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
@@ -94,6 +108,7 @@ class PlanService:
                 tier_basis=tier_basis,
                 levels=levels_text,
                 now=now,
+                recurring=terms,
             )
             if plan_id is None:
                 raise CreatorbotError("plans.exists", name=name)

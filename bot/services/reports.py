@@ -24,6 +24,7 @@ from bot.db.reports_repo import ReportRepository
 from bot.domain.performance import Performance, engagement_vs_benchmark
 from bot.domain.tiers import BENCHMARK_BP, Tier
 from bot.domain.weeks import period_start
+from bot.services.customers import CustomerService
 from bot.services.settings import SettingsService
 
 PERIODS = ("week", "month", "all")
@@ -39,6 +40,10 @@ class CreatorReport:
     tier: Tier
     status: str
     performance: Performance
+    # All time, whatever the period: the customers this creator brought and the net revenue
+    # of every order those customers placed since (their lifetime value).
+    customers: int = 0
+    lifetime_value_minor: int = 0
 
     @property
     def engagement_vs_benchmark(self) -> int | None:
@@ -75,6 +80,14 @@ class ProgramReport:
     tiers: tuple[TierReport, ...]
     total: Performance
 
+    @property
+    def customers(self) -> int:
+        return sum(c.customers for c in self.creators)
+
+    @property
+    def lifetime_value_minor(self) -> int:
+        return sum(c.lifetime_value_minor for c in self.creators)
+
 
 async def performance_by_creator(
     db: Database,
@@ -100,7 +113,12 @@ async def performance_by_creator(
     for o in await repo.orders_by_creator(db, guild_id, since, until, currency):
         add(o.creator_id, orders=o.orders, revenue_minor=o.revenue_minor)
     for m in await repo.commissions_by_creator(db, guild_id, since, until):
-        add(m.creator_id, commission_minor=m.commission_minor, fee_minor=m.fee_minor)
+        add(
+            m.creator_id,
+            commission_minor=m.commission_minor,
+            fee_minor=m.fee_minor,
+            recurring_minor=m.recurring_minor,
+        )
     if costs:
         for g in await repo.gifts_by_creator(db, guild_id, since, until, currency):
             add(g.creator_id, gift_minor=g.gift_minor)
@@ -111,12 +129,18 @@ async def performance_by_creator(
 
 class ReportService:
     def __init__(
-        self, db: Database, repo: ReportRepository, settings: SettingsService, clock: Clock
+        self,
+        db: Database,
+        repo: ReportRepository,
+        settings: SettingsService,
+        clock: Clock,
+        customers: CustomerService | None = None,
     ) -> None:
         self._db = db
         self._repo = repo
         self._settings = settings
         self._clock = clock
+        self._customers = customers
 
     async def report(self, guild_id: int, period: str = "month") -> ProgramReport:
         """The report for ``week`` (since Monday), ``month`` (since the 1st) or ``all``, in
@@ -136,11 +160,15 @@ class ReportService:
             settings.currency,
             costs=True,
         )
+        lifetime = (
+            await self._customers.lifetime(guild_id, settings.currency) if self._customers else {}
+        )
         creators: list[CreatorReport] = []
         for creator in await self._repo.creators(self._db, guild_id):
             performance = numbers.get(creator.id)
             if performance is None and creator.status != "active":
                 continue  # a paused or removed creator with nothing in the period
+            brought = lifetime.get(creator.id)
             creators.append(
                 CreatorReport(
                     creator_id=creator.id,
@@ -149,6 +177,8 @@ class ReportService:
                     tier=creator.tier,
                     status=creator.status,
                     performance=performance or Performance(),
+                    customers=brought.customers if brought else 0,
+                    lifetime_value_minor=brought.revenue_minor if brought else 0,
                 )
             )
         creators.sort(
@@ -204,6 +234,9 @@ CSV_COLUMNS = (
     "tier_benchmark_pct",
     "engagement_vs_benchmark_pct",
     "currency",
+    "recurring_commissions",
+    "customers_brought",
+    "customer_lifetime_value",
 )
 
 
@@ -265,6 +298,9 @@ def report_csv(report: ProgramReport) -> bytes:
                 _percent(BENCHMARK_BP[c.tier]),
                 "" if c.engagement_vs_benchmark is None else c.engagement_vs_benchmark,
                 report.currency,
+                _amount(c.performance.recurring_minor, digits),
+                c.customers,
+                _amount(c.lifetime_value_minor, digits),
             ]
         )
     for t in report.tiers:
@@ -281,6 +317,12 @@ def report_csv(report: ProgramReport) -> bytes:
                 _percent(t.benchmark_bp),
                 "" if t.engagement_vs_benchmark is None else t.engagement_vs_benchmark,
                 report.currency,
+                _amount(t.performance.recurring_minor, digits),
+                sum(c.customers for c in report.creators if c.tier is t.tier),
+                _amount(
+                    sum(c.lifetime_value_minor for c in report.creators if c.tier is t.tier),
+                    digits,
+                ),
             ]
         )
     writer.writerow(
@@ -296,6 +338,9 @@ def report_csv(report: ProgramReport) -> bytes:
             "",
             "",
             report.currency,
+            _amount(report.total.recurring_minor, digits),
+            report.customers,
+            _amount(report.lifetime_value_minor, digits),
         ]
     )
     return buffer.getvalue().encode("utf-8")

@@ -29,12 +29,14 @@ from aiohttp import web
 
 from bot.domain.orders import IngestOutcome, OrderEvent, Source
 from bot.domain.shop_payloads import (
+    SHOPIFY_CUSTOMER_REDACT,
     SHOPIFY_TOPICS,
     MalformedPayload,
     decode_json,
     is_woocommerce_ping,
     postback_event,
     shopify_events,
+    shopify_redacted_customer,
     stripe_events,
     woocommerce_events,
 )
@@ -136,7 +138,8 @@ def _unauthorized(reason: str = "signature") -> _Reject:
 
 
 async def shopify(request: web.Request) -> web.Response:
-    """``POST /webhooks/shopify``: orders/create, orders/paid, orders/cancelled, refunds/create."""
+    """``POST /webhooks/shopify``: orders/create, orders/paid, orders/cancelled, refunds/create,
+    and the privacy request customers/redact (the customer's keys are erased)."""
 
     async def handle(services: Services, secret: str) -> list[OrderEvent] | None:
         body = await _read_body(request)
@@ -144,6 +147,12 @@ async def shopify(request: web.Request) -> web.Response:
         if not signatures.shopify_valid(body, headers.get("X-Shopify-Hmac-Sha256"), secret):
             raise _unauthorized()
         topic = headers.get("X-Shopify-Topic", "").strip().lower()
+        if topic == SHOPIFY_CUSTOMER_REDACT:
+            forgotten = await services.customers.forget(
+                shopify_redacted_customer(decode_json(body))
+            )
+            log.info("shopify customers/redact: %d customer keys erased", forgotten)
+            return None
         if topic not in SHOPIFY_TOPICS:
             return None
         return shopify_events(

@@ -781,3 +781,78 @@ def test_payload_fixtures_are_valid_json() -> None:
     assert len(paths) >= 6, "the payload fixtures are missing"
     for path in paths:
         json.loads(path.read_text())
+
+
+# -- the customer, for returning customers ----------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "shops"
+
+
+def _corpus(path: str) -> dict[str, Any]:
+    return decode_json((CORPUS / path).read_bytes())
+
+
+def test_shopify_sale_names_its_customer() -> None:
+    """A Shopify order's customer.id becomes a namespaced id beside the e-mail."""
+    order = _corpus("shopify/order-api-js-1073459981-fake30-paid.json")
+    [sale] = shopify_events("orders/paid", order, received_at=NOW)
+    assert sale.customer_ids == ("shopify:customer:1073339467",)
+
+
+def test_woocommerce_guest_has_no_customer_id() -> None:
+    """WooCommerce's customer_id 0 is a guest checkout: only the e-mail can recognise them;
+    a registered customer's id counts."""
+    guest = _corpus("woocommerce/order-v2-docs-727-completed.json")
+    assert woocommerce_events(guest, received_at=NOW)[0].customer_ids == ()
+    member = _corpus("woocommerce/order-ios-963-coupon-fee-processing.json")
+    assert woocommerce_events(member, received_at=NOW)[0].customer_ids == (
+        "woocommerce:customer:11",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "invoice", "net", "customer", "subscription"),
+    [
+        (
+            "invoice-paid-2023-10-16-subscription-cycle-variant.json",
+            "in_1PMdQ0RxqlZt79sDc5Rn2QvB",
+            70_000,
+            "cus_Q1b0Yi7UkcAh2A",
+            "sub_1PBXo5RxqlZt79sD3kdxoDVi",
+        ),
+        (
+            "invoice-paid-basil-subscription-cycle-variant.json",
+            "in_1SgP3xHOQNg4XnOMwR7t2KbZ",
+            2_990,
+            "cus_TS6KX04w045BN9",
+            "sub_1SVC89HOQNg4XnOMoa93kOB2",
+        ),
+    ],
+)
+def test_stripe_renewal_is_a_sale_of_its_own(
+    name: str, invoice: str, net: int, customer: str, subscription: str
+) -> None:
+    """invoice.paid for billing_reason subscription_cycle is a SALE under the invoice id,
+    with the customer and the subscription (top level before 2025-03-31, under
+    parent.subscription_details from basil on)."""
+    [sale] = stripe_events(_corpus(f"stripe/{name}"), received_at=NOW)
+    assert (sale.kind, sale.order_id, sale.net_minor) == (EventKind.SALE, invoice, net)
+    assert sale.customer_ids == (
+        f"stripe:customer:{customer}",
+        f"stripe:subscription:{subscription}",
+    )
+
+
+def test_stripe_first_invoice_stays_an_alias() -> None:
+    """The first invoice of a subscription (subscription_create) only links ids: its sale is
+    the Checkout session."""
+    event = _corpus("stripe/invoice-paid-2023-10-16-subscription-create.json")
+    [alias] = stripe_events(event, received_at=NOW)
+    assert alias.kind is EventKind.ALIAS
+
+
+def test_stripe_free_renewal_earns_nothing() -> None:
+    """A renewal that cost nothing (a trial, a full discount) is no sale."""
+    event = _corpus("stripe/invoice-paid-basil-subscription-cycle-variant.json")
+    event["data"]["object"].update(amount_paid=0, total=0, total_excluding_tax=0)
+    assert stripe_events(event, received_at=NOW) == []

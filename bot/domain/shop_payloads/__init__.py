@@ -52,7 +52,10 @@ Stripe (events)
     linked to it by ``invoice_payment.paid`` (API versions from 2025-03-31) or
     ``invoice.paid``/``invoice.payment_succeeded`` (before; the invoice names its
     ``payment_intent`` and ``charge``): an ALIAS event, so the refund of a subscription's
-    first payment reaches the session's conversion; a renewal's refund reaches none. Net is
+    first payment reaches the session's conversion. A paid invoice with ``billing_reason``
+    ``subscription_cycle`` is a renewal: a SALE of its own under the invoice id (net
+    ``total_excluding_tax``; the ids it was paid with in ``refs``), which earns when the
+    customer's creator is on a recurring plan; its refund reaches it like any other. Net is
     ``amount_total − shipping − total_details.amount_tax``, right for tax-inclusive and
     tax-exclusive prices alike; shipping is ``shipping_cost`` without its own tax, else
     ``total_details.amount_shipping``. An Adaptive Pricing session of an API version before
@@ -70,6 +73,13 @@ Stripe (events)
     charge does not say how much of it was net revenue, so a partial refund is passed on gross
     (``refund_basis = "gross"``, with the charge amount as ``extra["gross_minor"]``): the
     service takes ``refund × sale net / amount paid``, which holds in any currency.
+
+The customer
+    Every SALE names its customer for returning-customer commissions: ``customer_email`` and
+    ``customer_ids``, the shop's own ids namespaced (``shopify:customer:…``,
+    ``woocommerce:customer:…`` unless 0, a guest; ``stripe:customer:…`` and
+    ``stripe:subscription:…``). The service stores keyed hashes of them, never the values.
+    Shopify's ``customers/redact`` privacy webhook names a customer to forget.
 
 Postback
     ``order_id``, ``amount`` (a decimal string, the net amount), ``currency``, ``event``
@@ -91,7 +101,13 @@ from bot.domain.shop_payloads._common import (
     to_minor,
 )
 from bot.domain.shop_payloads._postback import POSTBACK_EVENTS, postback_event
-from bot.domain.shop_payloads._shopify import SHOPIFY_SALE_TOPICS, SHOPIFY_TOPICS, shopify_events
+from bot.domain.shop_payloads._shopify import (
+    SHOPIFY_CUSTOMER_REDACT,
+    SHOPIFY_SALE_TOPICS,
+    SHOPIFY_TOPICS,
+    shopify_events,
+    shopify_redacted_customer,
+)
 from bot.domain.shop_payloads._stripe import (
     STRIPE_REFUND_TYPE,
     STRIPE_SALE_TYPES,
@@ -110,6 +126,7 @@ from bot.domain.shop_payloads._woocommerce import (
 __all__ = [
     "MAX_MINOR",
     "POSTBACK_EVENTS",
+    "SHOPIFY_CUSTOMER_REDACT",
     "SHOPIFY_SALE_TOPICS",
     "SHOPIFY_TOPICS",
     "STRIPE_REFUND_TYPE",
@@ -124,6 +141,7 @@ __all__ = [
     "net_share",
     "postback_event",
     "shopify_events",
+    "shopify_redacted_customer",
     "stripe_events",
     "stripe_minor",
     "to_minor",

@@ -154,6 +154,27 @@ def _text(value: Any) -> str | None:
     return None
 
 
+def _customer_ids(shop: str, **ids: Any) -> tuple[str, ...]:
+    """The customer's ids in one shop, namespaced (``shopify:customer:42``). An id may be an
+    expanded object; a guest (0, empty) or junk id is left out, not an error: the order
+    still counts, it is only not recognised when the customer returns."""
+    found = []
+    for kind, value in ids.items():
+        if isinstance(value, Mapping):
+            value = value.get("id")
+        if isinstance(value, bool) or value is None:
+            continue
+        if isinstance(value, int) and value > 0:
+            found.append(f"{shop}:{kind}:{value}")
+        elif (
+            isinstance(value, str)
+            and value.strip() not in ("", "0")
+            and _ORDER_ID.fullmatch(value.strip())
+        ):
+            found.append(f"{shop}:{kind}:{value.strip()}")
+    return tuple(found)
+
+
 def _click_id(value: Any) -> str | None:
     """A click id if ``value`` has the shape of one; junk is dropped, not an error (the order
     then falls back to its discount code)."""

@@ -10,12 +10,14 @@ from typing import Any
 from bot.domain.clicks import CLICK_PARAM
 from bot.domain.derivation import Derivation, Label, Note, Term, add, seen, sub
 from bot.domain.orders import EventKind, OrderEvent, Source
+from bot.domain.recurring import customer_identifiers
 from bot.domain.shop_payloads._common import (
     MalformedPayload,
     _attribute,
     _click_from_url,
     _click_id,
     _codes,
+    _customer_ids,
     _email,
     _list,
     _object,
@@ -86,6 +88,21 @@ def _shopify_click(order: Mapping[str, Any]) -> str | None:
         or _click_id(_attribute(order.get("note_attributes"), (CLICK_PARAM,)))
         or _click_id(order.get("landing_site_ref"))
     )
+
+
+# Shopify's mandatory privacy webhook: erase what is kept about one of the shop's customers.
+SHOPIFY_CUSTOMER_REDACT = "customers/redact"
+
+
+def shopify_redacted_customer(payload: Mapping[str, Any]) -> tuple[str, ...]:
+    """The identifiers of the customer a ``customers/redact`` request names (its id and
+    e-mail, as an order of theirs would give them)."""
+    customer = _object(payload.get("customer"), "customer", required=True)
+    ids = _customer_ids("shopify", customer=customer)
+    email = _email(customer.get("email"))
+    if not ids and email is None:
+        raise MalformedPayload("missing:customer.id")
+    return customer_identifiers(ids, email)
 
 
 def shopify_events(
@@ -176,6 +193,7 @@ def _shopify_sale(
             order.get("contact_email"),
             customer.get("email") if isinstance(customer, Mapping) else None,
         ),
+        customer_ids=_customer_ids("shopify", customer=customer),
         is_test=order.get("test") is True,
         delivery_id=delivery_id,
         currency_uncertain=uncertain,

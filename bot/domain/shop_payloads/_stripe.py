@@ -18,6 +18,7 @@ from bot.domain.shop_payloads._common import (
     MalformedPayload,
     _click_id,
     _codes,
+    _customer_ids,
     _email,
     _list,
     _object,
@@ -38,6 +39,10 @@ STRIPE_REFUND_TYPE = "charge.refunded"
 STRIPE_INVOICE_TYPES = frozenset(
     {"invoice_payment.paid", "invoice.paid", "invoice.payment_succeeded"}
 )
+# A paid invoice of a subscription's later period is a sale of its own: it earns when the
+# customer's creator is on a recurring plan. (The first invoice's sale is its Checkout
+# session; invoices of plan changes and one-off invoices earn nothing.)
+RENEWALS = frozenset({"subscription_cycle"})
 _STRIPE_TYPES = STRIPE_SALE_TYPES | STRIPE_INVOICE_TYPES | {STRIPE_REFUND_TYPE}
 # Stripe's own exponents where they differ from ISO 4217 (https://docs.stripe.com/currencies):
 # these are zero-decimal in Stripe's API; ISK is sent as two-decimal for backwards
@@ -91,6 +96,9 @@ def stripe_events(event: Mapping[str, Any], *, received_at: datetime) -> list[Or
         sale = _stripe_sale(obj, occurred_at, is_test, delivery_id)
         return [] if sale is None else [sale]
     if kind in STRIPE_INVOICE_TYPES:
+        if obj.get("object") != "invoice_payment" and obj.get("billing_reason") in RENEWALS:
+            renewal = _stripe_renewal(obj, occurred_at, is_test, delivery_id)
+            return [] if renewal is None else [renewal]
         alias = _stripe_invoice_payment(obj, occurred_at, is_test, delivery_id)
         return [] if alias is None else [alias]
     previous = _object(data.get("previous_attributes"), "data.previous_attributes")
@@ -138,6 +146,9 @@ def _stripe_sale(
             ]
         ),
         customer_email=_email(customer.get("email"), session.get("customer_email")),
+        customer_ids=_customer_ids(
+            "stripe", customer=session.get("customer"), subscription=session.get("subscription")
+        ),
         is_test=is_test,
         delivery_id=delivery_id,
         extra=extra,
@@ -204,6 +215,59 @@ def _stripe_net(session: Mapping[str, Any]) -> tuple[Derivation, str, int]:
         terms, (*fields, "currency_conversion"), note=Note.CONVERTED, currency=currency
     ).scaled(source_total, total)
     return converted, source, source_total
+
+
+def _stripe_renewal(
+    invoice: Mapping[str, Any], occurred_at: datetime, is_test: bool, delivery_id: str | None
+) -> OrderEvent | None:
+    """A paid renewal invoice as a SALE of its own (order id: the invoice), named also by the
+    payment it was paid with where the API version still puts it on the invoice; ``None``
+    for a renewal that cost nothing (a trial, a 100 % discount)."""
+    invoice_id = _order_id(invoice.get("id"), "id")
+    currency = currency_code(invoice.get("currency"))
+    paid = stripe_minor(invoice.get("amount_paid"), currency, "amount_paid")
+    if paid == 0:
+        return None
+    total = stripe_minor(invoice.get("total"), currency, "total")
+    if invoice.get("total_excluding_tax") is not None:
+        net = stripe_minor(invoice.get("total_excluding_tax"), currency, "total_excluding_tax")
+        fields: tuple[str, ...] = ("total", "total_excluding_tax")
+    else:
+        taxes = [t for t in _list(invoice.get("total_taxes"), "total_taxes") if t]
+        tax = sum(
+            stripe_minor(t.get("amount"), currency, "total_taxes.amount")
+            for t in taxes
+            if isinstance(t, Mapping)
+        ) or stripe_minor(invoice.get("tax") or 0, currency, "tax")
+        net = total - tax
+        fields = ("total", "total_taxes" if taxes else "tax")
+    if not 0 <= net <= total:
+        raise MalformedPayload("invalid:total_excluding_tax")
+    derivation = Derivation((add(Label.TOTAL, total), sub(Label.TAX, total - net)), fields)
+    parent = _object(invoice.get("parent"), "parent")
+    details = _object(parent.get("subscription_details"), "parent.subscription_details")
+    subscription = invoice.get("subscription") or details.get("subscription")
+    paid_with = (
+        _stripe_id(invoice.get("payment_intent"), "payment_intent"),
+        _stripe_id(invoice.get("charge"), "charge"),
+    )
+    return OrderEvent(
+        source=Source.STRIPE,
+        kind=EventKind.SALE,
+        order_id=invoice_id,
+        occurred_at=occurred_at,
+        currency=currency,
+        net_minor=derivation.result,
+        customer_email=_email(invoice.get("customer_email")),
+        customer_ids=_customer_ids(
+            "stripe", customer=invoice.get("customer"), subscription=subscription
+        ),
+        is_test=is_test,
+        delivery_id=delivery_id,
+        extra={"gross_minor": str(paid), "billing_reason": "subscription_cycle"},
+        refs=tuple(ref for ref in paid_with if ref and ref != invoice_id),
+        derivation=derivation,
+    )
 
 
 def _stripe_invoice_payment(

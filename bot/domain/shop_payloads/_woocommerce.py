@@ -15,6 +15,7 @@ from bot.domain.shop_payloads._common import (
     _attribute,
     _click_id,
     _codes,
+    _customer_ids,
     _email,
     _list,
     _order_id,
@@ -94,6 +95,7 @@ def woocommerce_events(
                 customer_email=_email(
                     billing.get("email") if isinstance(billing, Mapping) else None
                 ),
+                customer_ids=_customer_ids("woocommerce", customer=order.get("customer_id")),
                 is_test=_attribute(order.get("meta_data"), ("_wcpay_mode",)) == "test",
                 delivery_id=delivery_id,
                 extra={"gross_minor": str(gross)},
