@@ -317,3 +317,28 @@ async def test_weekly_dm_shows_the_recurring_part(program: Services, clock: Froz
     assert "of which recurring, from returning customers: €10.00" in english
     dutch = render("summaries.dm", "nl", n=anna.numbers, b=anna.balance, currency="EUR")
     assert "waarvan terugkerend, van terugkerende klanten: €\xa010,00" in dutch
+
+
+async def test_conversion_info_explains_a_recurring_order(
+    program: Services, clock: FrozenClock
+) -> None:
+    """/conversion info says a recurring order was credited as a returning customer, with the
+    plan's terms, in English and Dutch."""
+    await _plan(program, "months", 6)
+    await program.conversions.ingest(_order(clock, "1001", codes=("ANNA15",)))
+    await program.conversions.ingest(_order(clock, "1002"))
+    info = await program.conversions.info(GUILD, "1002")
+    for lang, phrase in (
+        ("en", "as a returning customer (plan pays for 6 months)"),
+        ("nl", "als terugkerende klant (plan betaalt 6 maanden)"),
+    ):
+        body = render(
+            "conversions.info",
+            lang,
+            i=info,
+            currency="EUR",
+            timezone="UTC",
+            occurred=clock.now(),
+            approve_after=clock.now(),
+        )
+        assert phrase in body
