@@ -23,6 +23,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,6 +78,58 @@ FIND = f"""query CreatorbotCodeByCode($code: String!) {{
 }}"""
 
 
+DRAFT_CREATE = """mutation CreatorbotGiftDraft($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) {
+    draftOrder { id name status tags }
+    userErrors { field message }
+  }
+}"""
+
+DRAFTS_TAGGED = """query CreatorbotGiftDrafts($query: String!) {
+  draftOrders(first: 5, query: $query) { nodes { id name status tags } }
+}"""
+
+GIFT_TAG = "creator-gift"
+
+
+@dataclass(frozen=True)
+class GiftDraft:
+    """One gifted product for one creator, as a draft order the manager completes.
+
+    ``key`` names the gift uniquely (e.g. ``creatorbot-gift-42``) and becomes a tag, so a
+    draft created before a crash is found instead of made twice. The line is the store's
+    ``variant_id`` when the offer names one, else a custom item titled ``title`` at
+    ``unit_price``; either way discounted 100 %. The address goes to Shopify only.
+    """
+
+    key: str
+    title: str
+    unit_price: str
+    first_name: str
+    last_name: str
+    address1: str
+    zip: str
+    city: str
+    country_code: str
+    phone: str | None = None
+    variant_id: str | None = None
+    note: str = ""
+
+    def __repr__(self) -> str:  # the address is personal data: never in a log line
+        return f"GiftDraft(key={self.key!r}, title={self.title!r})"
+
+
+@dataclass(frozen=True)
+class DraftRef:
+    shop_id: str
+    name: str
+    status: str
+
+
+class DraftRefused(ShopUnavailable):
+    """Shopify answered the draft with userErrors: retrying the same input cannot help."""
+
+
 def admin_base(store: str) -> str:
     """The API base of a store: a bare domain (``brand.myshopify.com``) is reached over
     HTTPS; an address with a scheme (``http://127.0.0.1:9100``, a proxy) is used as it is."""
@@ -84,6 +137,10 @@ def admin_base(store: str) -> str:
     if "://" in value:
         return value
     return f"https://{value.lower()}"
+
+
+def _draft_ref(node: Mapping) -> DraftRef:
+    return DraftRef(str(node.get("id")), str(node.get("name")), str(node.get("status")))
 
 
 def _iso(when: datetime) -> str:
@@ -176,6 +233,68 @@ class ShopifyAdmin(CodeShop):
         data = await self._execute("codeDiscountNodeByCode", FIND, {"code": code})
         node = data.get("codeDiscountNodeByCode")
         return self._node(node, code) if isinstance(node, Mapping) else None
+
+    # ------------------------------------------------------------------ gift drafts
+    async def create_gift_draft(self, gift: GiftDraft) -> DraftRef:
+        """The gift's draft order: the one tagged with its key if it exists, else a new one.
+
+        Shopify's draftOrderCreate has no idempotency key; the key tag makes the create safe
+        to repeat after a crash or a lost answer."""
+        found = await self.find_gift_draft(gift.key)
+        if found is not None:
+            return found
+        line: dict[str, Any] = {
+            "quantity": 1,
+            "appliedDiscount": {
+                "value": 100.0,
+                "valueType": "PERCENTAGE",
+                "title": "Creator gift",
+                "description": "Gifted to a creator of the program",
+            },
+        }
+        if gift.variant_id:
+            line["variantId"] = gift.variant_id
+        else:
+            line.update(title=gift.title, originalUnitPrice=gift.unit_price)
+        address: dict[str, Any] = {
+            "firstName": gift.first_name,
+            "lastName": gift.last_name,
+            "address1": gift.address1,
+            "zip": gift.zip,
+            "city": gift.city,
+            "countryCode": gift.country_code,
+        }
+        if gift.phone:
+            address["phone"] = gift.phone
+        variables = {
+            "input": {
+                "lineItems": [line],
+                "shippingAddress": address,
+                "tags": [GIFT_TAG, gift.key],
+                "note": gift.note or None,
+            }
+        }
+        payload = await self._mutate("draftOrderCreate", DRAFT_CREATE, variables)
+        errors = payload.get("userErrors") or []
+        draft = payload.get("draftOrder")
+        if errors or not isinstance(draft, Mapping):
+            fields = ",".join(
+                ".".join(str(f) for f in e.get("field") or []) or "?"
+                for e in errors
+                if isinstance(e, Mapping)
+            )
+            log.warning("Shopify refused a gift draft order (fields: %s)", fields or "none")
+            raise DraftRefused(SHOP, 200, f"refused: {fields or 'no draft'}")
+        return _draft_ref(draft)
+
+    async def find_gift_draft(self, key: str) -> DraftRef | None:
+        """The draft order tagged ``key``, if the store has one."""
+        data = await self._execute("draftOrders", DRAFTS_TAGGED, {"query": f"tag:'{key}'"})
+        nodes = ((data.get("draftOrders") or {}).get("nodes")) or []
+        for node in nodes:
+            if isinstance(node, Mapping) and key in (node.get("tags") or []):
+                return _draft_ref(node)
+        return None
 
     # ------------------------------------------------------------------ answers
     async def _mutate(self, root: str, query: str, variables: dict[str, Any]) -> Mapping:

@@ -271,7 +271,17 @@ def parse(source: str) -> Operation:
 
 # --------------------------------------------------------------------------- the schema
 
-SCALARS = {"ID", "String", "Int", "Float", "Boolean", "DateTime", "Decimal", "UnsignedInt64"}
+SCALARS = {
+    "ID",
+    "String",
+    "Int",
+    "Float",
+    "Boolean",
+    "DateTime",
+    "Decimal",
+    "Money",
+    "UnsignedInt64",
+}
 
 
 @dataclass(frozen=True)
@@ -533,7 +543,7 @@ def _scalar(name: str, value: Any) -> tuple[bool, Any]:
         except ValueError:
             return False, None
         return parsed.tzinfo is not None, parsed
-    if name == "Decimal":
+    if name in ("Decimal", "Money"):  # Money: a decimal string or a number, e.g. "24.95"
         try:
             return not isinstance(value, bool), float(value)
         except (TypeError, ValueError):

@@ -11,9 +11,10 @@ real store would refuse is refused here:
   arguments missing); variable values are coerced strictly (``INVALID_VARIABLE`` with the
   problem's path, e.g. an input field that does not exist).
 * Root fields: ``discountCodeBasicCreate``, ``discountCodeActivate``,
-  ``discountCodeDeactivate`` and ``codeDiscountNodeByCode``; the answer holds only what the
-  query selected. Mutation input problems are ``userErrors`` (``field``, ``code``,
-  ``message``); a code that exists already (case-insensitively) is ``TAKEN``.
+  ``discountCodeDeactivate`` and ``codeDiscountNodeByCode``; ``draftOrderCreate`` and
+  ``draftOrders`` (``_drafts.py``); the answer holds only what the query selected.
+  Mutation input problems are ``userErrors`` (``field``, ``code``, ``message``); a code
+  that exists already (case-insensitively) is ``TAKEN``.
 * The calculated-cost throttle: a leaky bucket per store (``maximumAvailable``,
   ``restoreRate`` per second, a mutation costs 10), reported in ``extensions.cost`` of every
   answer; a request costing more than is available is not run and answered with
@@ -31,6 +32,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +40,9 @@ from aiohttp import web
 from bot.clock import Clock
 from emulators._base import ServedRequest, Tap
 
+from ._drafts import ROOTS as DRAFT_ROOTS
+from ._drafts import VARIANT_GID, Draft, DraftBook, Variant, install
+from ._drafts import run as run_drafts
 from ._graphql import (
     FieldDef,
     GraphQLError,
@@ -242,6 +247,7 @@ SCHEMA = Schema(
         "DiscountBuyerSelection": {"ALL"},
     },
 )
+install(SCHEMA)  # draft orders: see _drafts.py
 
 
 def _iso(when: datetime) -> str:
@@ -347,6 +353,7 @@ class ShopifyStore:
     throttled: Counter[str] = field(default_factory=Counter)
     retry_after: float = 2.0
     tap: Tap = field(default_factory=lambda: Tap(answer=_injected))
+    book: DraftBook = field(default_factory=DraftBook)
     _next: int = 1057371
 
     def __post_init__(self) -> None:
@@ -377,6 +384,23 @@ class ShopifyStore:
             if discount.code.casefold() == wanted:
                 return discount
         return None
+
+    @property
+    def drafts(self) -> list[Draft]:
+        """Every draft order, oldest first."""
+        return list(self.book.drafts.values())
+
+    def add_variant(self, number: int, title: str, price: str) -> str:
+        """A product variant the store sells; its gid."""
+        self.book.variants[number] = Variant(number, title, Decimal(price))
+        return f"{VARIANT_GID}{number}"
+
+    def complete_draft(self, gid: str) -> int:
+        """What the manager's "Mark as paid" does: the draft becomes an order; its number."""
+        draft = self.book.drafts[int(gid.rsplit("/", 1)[1])]
+        draft.status = "COMPLETED"
+        draft.order_number, self.book.next_order = self.book.next_order, self.book.next_order + 1
+        return draft.order_number
 
     def fail_next(self, count: int = 1, status: int = 500) -> None:
         """Answer the next ``count`` GraphQL requests with ``status`` (nothing runs)."""
@@ -560,6 +584,8 @@ def _check_gid(gid: str) -> None:
 
 def _run(store: ShopifyStore, root: str, args: dict[str, Any]) -> Any:
     now = store.clock.now()
+    if root in DRAFT_ROOTS:
+        return run_drafts(store.book, root, args, now)
     if root == "codeDiscountNodeByCode":
         found = store.find(args["code"])
         return store.node(found) if found else None
