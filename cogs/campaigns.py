@@ -4,18 +4,32 @@ codes stand in the connected shops (managers)."""
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+import re
+import time
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.i18n import render
-from bot.interactions import ManagerGroup, lang, name_choices, reply, services
+from bot.interactions import (
+    NO_MENTIONS,
+    ManagerGroup,
+    PersistentButton,
+    is_manager,
+    lang,
+    name_choices,
+    reply,
+    services,
+)
 from bot.translator import text
 
 if TYPE_CHECKING:
     from bot.client import CreatorBot
+
+# How often the manager's reply shows how far an update of the codes is.
+PROGRESS_SECONDS = 2.0
 
 
 class CampaignGroup(
@@ -93,12 +107,87 @@ class CampaignGroup(
         body, count = await svc.campaigns.export_codes_csv(interaction.guild_id)
         attachment = discord.File(io.BytesIO(body.encode()), filename="discount-codes.csv")
         export = render("campaigns.codes_export", language, count=count)
-        await reply(interaction, f"{state}\n\n{export}", files=[attachment])
+        stale = await svc.code_sync.other_percent(interaction.guild_id, percent)
+        view = None
+        if stale and svc.code_sync.connected:
+            view = discord.ui.View(timeout=None)
+            view.add_item(UpdateCodesButton(percent, language, stale))
+        await reply(interaction, f"{state}\n\n{export}", files=[attachment], view=view)
+
+
+class UpdateCodesButton(PersistentButton, template=r"cb:codes:percent:(?P<percent>[0-9]{1,3})"):
+    """On ``/campaign codes``: give every code in the shops the program's discount now."""
+
+    def __init__(self, percent: int, language: str, count: int = 0) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=render(
+                    "campaigns.codes_update_button", language, count=count, percent=percent
+                ),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"cb:codes:percent:{percent}",
+            )
+        )
+        self.percent = percent
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> UpdateCodesButton:
+        return cls(int(match["percent"]), lang(interaction))
+
+    async def press(self, interaction: discord.Interaction) -> None:
+        await is_manager(interaction)
+        svc = services(interaction)
+        assert interaction.guild_id is not None
+        language = lang(interaction)
+        settings = await svc.settings.get(interaction.guild_id)
+        if settings.discount_percent != self.percent:
+            # The discount changed again since the button was shown: nothing to do here.
+            text_ = render("campaigns.codes_update_outdated", language, percent=self.percent)
+            await interaction.response.send_message(text_, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        last = [0.0]
+
+        async def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done < total and now - last[0] < PROGRESS_SECONDS:
+                return
+            last[0] = now
+            await interaction.edit_original_response(
+                content=render(
+                    "campaigns.codes_update_progress",
+                    language,
+                    done=done,
+                    total=total,
+                    percent=self.percent,
+                ),
+                allowed_mentions=NO_MENTIONS,
+            )
+
+        outcome = await svc.code_sync.update_percent(interaction.guild_id, self.percent, progress)
+        await interaction.edit_original_response(
+            content=render(
+                "campaigns.codes_update_done",
+                language,
+                updated=outcome["updated"],
+                failed=outcome["failed"],
+                percent=self.percent,
+            ),
+            allowed_mentions=NO_MENTIONS,
+        )
 
 
 class CampaignsCog(commands.Cog):
     def __init__(self, bot: CreatorBot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(UpdateCodesButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(UpdateCodesButton)
 
 
 async def setup(bot: CreatorBot) -> None:

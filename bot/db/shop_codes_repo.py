@@ -118,6 +118,30 @@ class ShopCodeRepository:
             found.setdefault(ShopKind(row["shop"]), Counter())[row["state"]] = row["n"]
         return found
 
+    async def at_other_percent(
+        self, q: Queries, guild_id: int, percent: int, after_id: int = 0, limit: int = 200
+    ) -> list[int]:
+        """Ids of the server's current codes (oldest first, after ``after_id``) that give
+        another discount than ``percent``: those ``/campaign codes`` offers to update."""
+        query = """
+            SELECT d.id FROM discount_codes AS d
+            WHERE d.guild_id = ? AND d.discount_percent != ? AND d.id > ?
+            ORDER BY d.id LIMIT ?
+        """
+        return [row["id"] for row in await q.fetch_all(query, guild_id, percent, after_id, limit)]
+
+    async def count_other_percent(self, q: Queries, guild_id: int, percent: int) -> int:
+        query = """
+            SELECT COUNT(*) FROM discount_codes
+            WHERE guild_id = ? AND discount_percent != ?
+        """
+        return int(await q.fetch_val(query, guild_id, percent))
+
+    async def set_percent(self, tx: Transaction, discount_code_id: int, percent: int) -> None:
+        await tx.execute(
+            "UPDATE discount_codes SET discount_percent = ? WHERE id = ?", percent, discount_code_id
+        )
+
     async def tally(self, q: Queries, guild_id: int, percent: int) -> dict[ShopKind, ShopCodeTally]:
         """Per shop: codes live, deactivated, waiting for the shop, taken by someone else, and
         those live or deactivated that were made at another percent than ``percent``."""

@@ -82,6 +82,7 @@ class CodeReady:
 
 
 Progress = Callable[[], Awaitable[object] | None]
+Counted = Callable[[int, int], Awaitable[None]]  # (done, total)
 
 
 class CodeSyncService:
@@ -201,6 +202,73 @@ class CodeSyncService:
         ``percent`` is the program's discount now, to count live codes made at another."""
         found = await self._repo.tally(self._db, guild_id, percent)
         return {kind: found.get(kind, ShopCodeTally()) for kind in self.connected}
+
+    # --- a changed discount -----------------------------------------------------------------
+
+    async def other_percent(self, guild_id: int, percent: int) -> int:
+        """How many of the server's codes give another discount than ``percent``."""
+        return await self._repo.count_other_percent(self._db, guild_id, percent)
+
+    async def update_percent(
+        self, guild_id: int, percent: int, progress: Counted | None = None
+    ) -> Counter[str]:
+        """Bring every code of the server that gives another discount to ``percent`` in
+        every shop that holds it; a code whose shops all answered then counts as that
+        percent (codes not made in a shop yet are made at it). Safe to repeat after a crash
+        or a failure: the shops' updates are idempotent, and a code is only marked done once
+        all its shops are. Returns updated / failed counts (per code)."""
+        outcome: Counter[str] = Counter()
+        total = await self._repo.count_other_percent(self._db, guild_id, percent)
+        done, after = 0, 0
+        while ids := await self._repo.at_other_percent(self._db, guild_id, percent, after):
+            for code_id in ids:
+                after = code_id
+                ok = await self._update_code(code_id, percent)
+                outcome["updated" if ok else "failed"] += 1
+                done += 1
+                if progress is not None:
+                    await progress(done, total)
+        return outcome
+
+    async def _update_code(self, code_id: int, percent: int) -> bool:
+        code = await self._creators.code_by_id(self._db, code_id)
+        assert code is not None
+        creator = await self._creators.get(self._db, code.creator_id)
+        assert creator is not None
+        ok = True
+        for row in await self._repo.of_code(self._db, code_id):
+            client = self._shops.get(row.shop)
+            if client is None or row.shop_id is None:
+                continue  # not in that shop yet: it is made at the new percent
+            spec = CodeSpec(
+                code=row.code,
+                percent=percent,
+                title=f"Creator code of {creator.handle or creator.source_slug} (creatorbot)",
+                once_per_customer=False,
+                idempotency_key=idempotency_key(row.guild_id, row.discount_code_id, row.shop),
+            )
+            try:
+                held = await client.update_code(
+                    ShopCode(row.shop, row.shop_id, row.code, row.active), spec
+                )
+            except (ShopUnavailable, CodeTaken) as exc:
+                log.warning("code %s not updated in %s: %s", code_id, row.shop, exc)
+                ok = False
+                continue
+            await self._synced(row, held)
+        if ok:
+            async with self._db.transaction() as tx:
+                await self._repo.set_percent(tx, code_id, percent)
+                await self._audit.record(
+                    tx,
+                    guild_id=creator.guild_id,
+                    actor_id=None,
+                    action="code.percent",
+                    subject=f"creator:{code.creator_id}",
+                    detail={"code": code.code, "from": code.discount_percent, "to": percent},
+                    now=self._now(),
+                )
+        return ok
 
     # --- one code in one shop -------------------------------------------------------------
 

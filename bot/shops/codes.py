@@ -73,3 +73,10 @@ class CodeShop(Protocol):
     async def find_code(self, code: str) -> ShopCode | None:
         """The shop's code with this text, if any (to recognise one we made before)."""
         ...
+
+    async def update_code(self, code: ShopCode, spec: CodeSpec) -> ShopCode:
+        """Give the existing code ``spec``'s percentage and once-per-customer rule, keeping
+        its text and whether it is active. Safe to repeat: a code already on those terms
+        is left as it is. The result may have a new ``shop_id`` (a shop whose discounts
+        cannot be changed in place)."""
+        ...

@@ -73,6 +73,13 @@ DEACTIVATE = f"""mutation CreatorbotCodeDeactivate($id: ID!) {{
   }}
 }}"""
 
+UPDATE = f"""mutation CreatorbotCodeUpdate($id: ID!, $basicCodeDiscount: DiscountCodeBasicInput!) {{
+  discountCodeBasicUpdate(id: $id, basicCodeDiscount: $basicCodeDiscount) {{
+    codeDiscountNode {{ {_NODE} }}
+    userErrors {{ field code message }}
+  }}
+}}"""
+
 FIND = f"""query CreatorbotCodeByCode($code: String!) {{
   codeDiscountNodeByCode(code: $code) {{ {_NODE} }}
 }}"""
@@ -226,6 +233,22 @@ class ShopifyAdmin(CodeShop):
             ("discountCodeActivate", ACTIVATE) if active else ("discountCodeDeactivate", DEACTIVATE)
         )
         payload = await self._mutate(root, query, {"id": code.shop_id})
+        return self._shop_code(payload, payload.get("userErrors") or [], code.code)
+
+    async def update_code(self, code: ShopCode, spec: CodeSpec) -> ShopCode:
+        """The basic code discount ``code.shop_id`` at ``spec.percent``, once per customer
+        or not (``discountCodeBasicUpdate``: only the fields sent change)."""
+        variables = {
+            "id": code.shop_id,
+            "basicCodeDiscount": {
+                "customerGets": {
+                    "value": {"percentage": round(spec.percent / 100, 4)},
+                    "items": {"all": True},
+                },
+                "appliesOncePerCustomer": spec.once_per_customer,
+            },
+        }
+        payload = await self._mutate("discountCodeBasicUpdate", UPDATE, variables)
         return self._shop_code(payload, payload.get("userErrors") or [], code.code)
 
     async def find_code(self, code: str) -> ShopCode | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -118,6 +119,29 @@ class StripeCodes:
         if _error(answer.body).get("code") == "resource_already_exists":
             raise CodeTaken(code.code)
         raise self._refused(answer)
+
+    async def update_code(self, code: ShopCode, spec: CodeSpec) -> ShopCode:
+        """Stripe cannot change a coupon's percent_off nor a promotion code's coupon: the old
+        promotion code is deactivated and a new one with the same text is made on the coupon
+        for ``spec.percent`` (an Idempotency-Key per code and percent, so a repeat after a
+        crash makes nothing twice). A promotion code already on that coupon is kept."""
+        coupon = await self._coupon(spec.percent)
+        path = f"/v1/promotion_codes/{quote(code.shop_id, safe='')}"
+        answer = await self._call("GET", path, [])
+        if answer.status != 200 or not isinstance(answer.body, Mapping):
+            raise self._refused(answer)
+        promo = answer.body
+        first_time = bool((promo.get("restrictions") or {}).get("first_time_transaction"))
+        on_coupon = (promo.get("promotion") or {}).get("coupon") == coupon
+        if on_coupon and first_time == spec.once_per_customer:
+            return _shop_code(promo)
+        if promo.get("active"):
+            await self.set_active(code, False)
+        keyed = replace(spec, idempotency_key=f"{spec.idempotency_key}:{spec.percent}")
+        made = await self.create_code(replace(keyed, idempotency_key=keyed.idempotency_key[:255]))
+        if not code.active and made.active:
+            made = await self.set_active(made, False)
+        return made
 
     async def find_code(self, code: str) -> ShopCode | None:
         """The promotion code with this text (Stripe compares it case-insensitively): the

@@ -135,6 +135,21 @@ class WooCommerceAPI:
             return _shop_code(answer.body)
         raise _refused(answer)
 
+    async def update_code(self, code: ShopCode, spec: CodeSpec) -> ShopCode:
+        """The coupon ``code.shop_id`` at ``spec.percent`` (and its once-per-customer limit)."""
+        if not 1 <= spec.percent <= 100:
+            raise ValueError(f"percent off must be 1..100, not {spec.percent}")
+        path = f"{API_PREFIX}/coupons/{quote(code.shop_id, safe='')}"
+        body: dict[str, Any] = {
+            "amount": str(spec.percent),
+            # An integer in the coupon schema; 0 is "no limit".
+            "usage_limit_per_user": 1 if spec.once_per_customer else 0,
+        }
+        answer = await self._call("PUT", path, body=body)
+        if answer.status == 200:
+            return _shop_code(answer.body)
+        raise _refused(answer)
+
     async def find_code(self, code: str) -> ShopCode | None:
         """The published coupon with this code (WooCommerce finds drafts by id only)."""
         found = await self._find(code)

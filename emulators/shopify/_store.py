@@ -10,7 +10,7 @@ real store would refuse is refused here:
   (unknown fields, selections on unions or scalars, undeclared, unused or mistyped variables,
   arguments missing); variable values are coerced strictly (``INVALID_VARIABLE`` with the
   problem's path, e.g. an input field that does not exist).
-* Root fields: ``discountCodeBasicCreate``, ``discountCodeActivate``,
+* Root fields: ``discountCodeBasicCreate``, ``discountCodeBasicUpdate``, ``discountCodeActivate``,
   ``discountCodeDeactivate`` and ``codeDiscountNodeByCode``; ``draftOrderCreate`` and
   ``draftOrders`` (``_drafts.py``); the answer holds only what the query selected.
   Mutation input problems are ``userErrors`` (``field``, ``code``, ``message``); a code
@@ -100,6 +100,10 @@ SCHEMA = Schema(
             "discountCodeBasicCreate": FieldDef(
                 "DiscountCodeBasicCreatePayload", {"basicCodeDiscount": "DiscountCodeBasicInput!"}
             ),
+            "discountCodeBasicUpdate": FieldDef(
+                "DiscountCodeBasicUpdatePayload",
+                {"id": "ID!", "basicCodeDiscount": "DiscountCodeBasicInput!"},
+            ),
             "discountCodeActivate": FieldDef("DiscountCodeActivatePayload", {"id": "ID!"}),
             "discountCodeDeactivate": FieldDef("DiscountCodeDeactivatePayload", {"id": "ID!"}),
         },
@@ -110,6 +114,7 @@ SCHEMA = Schema(
             }
             for payload in (
                 "DiscountCodeBasicCreatePayload",
+                "DiscountCodeBasicUpdatePayload",
                 "DiscountCodeActivatePayload",
                 "DiscountCodeDeactivatePayload",
             )
@@ -605,6 +610,8 @@ def _run(store: ShopifyStore, root: str, args: dict[str, Any]) -> Any:
             data.get("usageLimit"),
         )
         return {"codeDiscountNode": store.node(discount), "userErrors": []}
+    if root == "discountCodeBasicUpdate":
+        return _update(store, args, now)
     # discountCodeActivate / discountCodeDeactivate
     _check_gid(args["id"])
     discount = _discount_by_gid(store, args["id"])
@@ -620,6 +627,63 @@ def _run(store: ShopifyStore, root: str, args: dict[str, Any]) -> Any:
         discount.ends_at = None
         if discount.starts_at > now:
             discount.starts_at = now
+    discount.updated_at = now
+    return {"codeDiscountNode": store.node(discount), "userErrors": []}
+
+
+def _update(store: ShopifyStore, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """``discountCodeBasicUpdate``: only the fields given change; the same checks as a
+    create for the ones given."""
+    _check_gid(args["id"])
+    discount = _discount_by_gid(store, args["id"])
+    if discount is None:
+        return {
+            "codeDiscountNode": None,
+            "userErrors": [_user_error(["id"], None, "Discount does not exist")],
+        }
+    data = args["basicCodeDiscount"]
+    arg = "basicCodeDiscount"
+    errors = []
+    gets = data.get("customerGets")
+    percentage = None
+    if gets is not None:
+        value = gets.get("value") or {}
+        percentage = value.get("percentage")
+        if percentage is None:
+            errors.append(
+                _user_error([arg, "customerGets", "value"], "BLANK", "Value can't be blank")
+            )
+        elif not 0.0 <= percentage <= 1.0:
+            errors.append(
+                _user_error(
+                    [arg, "customerGets", "value", "percentage"],
+                    "VALUE_OUTSIDE_RANGE",
+                    "Value must be between 0.00 and 1.00",
+                )
+            )
+        if gets.get("items") is not None and gets["items"].get("all") is not True:
+            errors.append(
+                _user_error(
+                    [arg, "customerGets", "items"],
+                    "BLANK",
+                    "Items in 'customer gets' must be defined",
+                )
+            )
+    code = data.get("code")
+    if isinstance(code, str) and code.strip():
+        other = store.find(code.strip())
+        if other is not None and other is not discount:
+            errors.append(_user_error([arg, "code"], "TAKEN", TAKEN_MESSAGE))
+    if errors:
+        return {"codeDiscountNode": None, "userErrors": errors}
+    if percentage is not None:
+        discount.percentage = percentage
+    if data.get("appliesOncePerCustomer") is not None:
+        discount.applies_once_per_customer = data["appliesOncePerCustomer"]
+    if isinstance(data.get("title"), str) and data["title"].strip():
+        discount.title = data["title"].strip()
+    if isinstance(code, str) and code.strip():
+        discount.code = code.strip()
     discount.updated_at = now
     return {"codeDiscountNode": store.node(discount), "userErrors": []}
 
