@@ -232,6 +232,7 @@ async def open_services(
             audit,
             clock,
             _code_shops(config, clock),
+            settings,
         ),
         bulk_requests=BulkRequestService(
             db,

@@ -84,6 +84,7 @@ class SetupCog(commands.Cog):
         auto_approve_platforms=text("setup.options.auto_approve_platforms"),
         auto_reject_below_followers=text("setup.options.auto_reject_below_followers"),
         auto_reject_implausible=text("setup.options.auto_reject_implausible"),
+        code_once_per_customer=text("setup.options.code_once_per_customer"),
     )
     @app_commands.choices(
         attribution_priority=[
@@ -118,6 +119,7 @@ class SetupCog(commands.Cog):
         auto_approve_platforms: app_commands.Range[str, 1, 100] | None = None,
         auto_reject_below_followers: app_commands.Range[str, 1, 20] | None = None,
         auto_reject_implausible: bool | None = None,
+        code_once_per_customer: bool | None = None,
     ) -> None:
         given = {
             "review_channel": review_channel.id if review_channel else None,
@@ -143,6 +145,7 @@ class SetupCog(commands.Cog):
             "auto_approve_platforms": auto_approve_platforms,
             "auto_reject_below_followers": auto_reject_below_followers,
             "auto_reject_implausible": auto_reject_implausible,
+            "code_once_per_customer": code_once_per_customer,
         }
         changes = {option: value for option, value in given.items() if value is not None}
         service = services(interaction).settings

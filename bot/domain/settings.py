@@ -70,6 +70,8 @@ class GuildSettings:
     auto_approve_platforms: tuple[Platform, ...] = field(default_factory=tuple)
     auto_reject_below_followers: int | None = None
     auto_reject_implausible: bool = False
+    # Creators' codes in the shops: one use per customer.
+    code_once_per_customer: bool = False
 
     @property
     def review_rules(self) -> ReviewRules:
@@ -290,6 +292,7 @@ OPTION_NAMES = (
     "auto_approve_platforms",
     "auto_reject_below_followers",
     "auto_reject_implausible",
+    "code_once_per_customer",
 )
 
 
@@ -354,6 +357,10 @@ def apply_changes(current: GuildSettings, changes: dict[str, Any]) -> GuildSetti
     if "auto_reject_implausible" in changes:
         new["auto_reject_implausible"] = parse_switch(
             changes["auto_reject_implausible"], "auto_reject_implausible"
+        )
+    if "code_once_per_customer" in changes:
+        new["code_once_per_customer"] = parse_switch(
+            changes["code_once_per_customer"], "code_once_per_customer"
         )
     timezone = new.get("timezone", current.timezone)
     cron = changes.get("summary_cron", current.summary_cron)

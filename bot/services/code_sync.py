@@ -36,6 +36,7 @@ from bot.domain.shop_codes import (
     idempotency_key,
     variants,
 )
+from bot.services.settings import SettingsService
 from bot.shops._errors import ShopUnavailable
 from bot.shops.codes import CodeShop, CodeSpec, CodeTaken, ShopCode, ShopKind
 
@@ -94,7 +95,9 @@ class CodeSyncService:
         audit: AuditRepository,
         clock: Clock,
         shops: Sequence[CodeShop] = (),
+        settings: SettingsService | None = None,
     ) -> None:
+        self._settings = settings
         self._db = db
         self._repo = repo
         self._creators = creators
@@ -236,6 +239,7 @@ class CodeSyncService:
         creator = await self._creators.get(self._db, code.creator_id)
         assert creator is not None
         ok = True
+        once = await self._once(creator.guild_id)
         for row in await self._repo.of_code(self._db, code_id):
             client = self._shops.get(row.shop)
             if client is None or row.shop_id is None:
@@ -244,7 +248,7 @@ class CodeSyncService:
                 code=row.code,
                 percent=percent,
                 title=f"Creator code of {creator.handle or creator.source_slug} (creatorbot)",
-                once_per_customer=False,
+                once_per_customer=once,
                 idempotency_key=idempotency_key(row.guild_id, row.discount_code_id, row.shop),
             )
             try:
@@ -296,7 +300,7 @@ class CodeSyncService:
             code=row.code,
             percent=(await self._code_of(row)).discount_percent,
             title=f"Creator code of {creator.handle or creator.source_slug} (creatorbot)",
-            once_per_customer=False,
+            once_per_customer=await self._once(row.guild_id),
             idempotency_key=idempotency_key(row.guild_id, row.discount_code_id, row.shop),
         )
         async with self._db.transaction() as tx:
@@ -442,6 +446,12 @@ class CodeSyncService:
         code = await self._creators.code_by_id(self._db, row.discount_code_id)
         assert code is not None
         return code
+
+    async def _once(self, guild_id: int) -> bool:
+        """Whether the server's codes work once per customer (``/setup``)."""
+        if self._settings is None:
+            return False
+        return (await self._settings.get(guild_id)).code_once_per_customer
 
     def _now(self) -> int:
         return to_epoch(self._clock.now())

@@ -110,3 +110,37 @@ async def test_a_shop_failure_is_finished_by_pressing_again(
     await _finished(again, "1 code now gives 20 %")
     assert [d.percentage for d in store.discounts.values()] == [0.2, 0.2]
     assert store.calls[UPDATE] == 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"), [("en-US", "20%, once per customer"), ("nl", "20%, één keer per klant")]
+)
+async def test_once_per_customer_reaches_new_and_updated_codes(
+    world: LocalDiscord, store: ShopifyStore, locale: str, shown: str
+) -> None:
+    """/setup code_once_per_customer: shown in the settings; a new creator's code is made
+    once per customer in Shopify, and updating the older codes brings them the rule too."""
+    it = await world.emu.invoke(
+        world.cast.manager.id,
+        "setup",
+        options={"code_once_per_customer": True},
+        guild_id=world.cast.guild.id,
+        locale=locale,
+    )
+    await it.wait_response()
+    if it.response_type == 5:
+        await it.wait_followups(1)
+    text = "\n".join(
+        [it.content or ""]
+        + [e.get("description", "") for e in it.embeds]
+        + [m.content or "" for m in it.followups]
+        + [e.get("description", "") for m in it.followups for e in m.embeds]
+    )
+    assert shown in text
+    await approve_creator(world, "carl", "carl.cooks")
+    newest = list(store.discounts.values())[-1]
+    assert (newest.percentage, newest.applies_once_per_customer) == (0.2, True)
+    answer = await _codes(world)
+    pressed = await _press(world, answer, "Update 2 codes to 20 %", world.cast.manager.id, "en-US")
+    await _finished(pressed, "2 codes now give 20 %")
+    assert all(d.applies_once_per_customer for d in store.discounts.values())
