@@ -42,6 +42,7 @@ from bot.errors import CreatorbotError, NotACreator
 from bot.services.ledger import accrue, move
 from bot.services.refunds import PARKED_DAYS, RefundService
 from bot.services.settings import SettingsService
+from bot.services.sites import SiteService
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +138,10 @@ class ConversionService:
         ledger: LedgerRepository,
         levels: LevelRepository | None = None,
         adjustments: AdjustmentRepository | None = None,
+        sites: SiteService | None = None,
     ) -> None:
         self._db = db
+        self._sites = sites  # DirectLink: None leaves orders without click or code unattributed
         self._adjustments = adjustments or AdjustmentRepository()
         self._money = money
         self._ledger = ledger
@@ -175,7 +178,7 @@ class ConversionService:
         if guild_id is not None:
             settings = await self._settings.get(guild_id)
             rules = Rules(settings.attribution_window_days, settings.code_beats_click)
-        return attribute(
+        attribution = attribute(
             to_epoch(event.occurred_at),
             click,
             code,
@@ -183,6 +186,21 @@ class ConversionService:
             click_id_given=bool(event.click_id),
             code_given=bool(event.codes),
         )
+        if attribution.method is Method.NONE and event.referrer and self._sites is not None:
+            # DirectLink only when neither a click nor a code named a creator: the site is
+            # looked up for those orders alone.
+            site = await self._sites.match(event.referrer)
+            if site is not None:
+                attribution = attribute(
+                    to_epoch(event.occurred_at),
+                    click,
+                    code,
+                    rules,
+                    click_id_given=bool(event.click_id),
+                    code_given=bool(event.codes),
+                    site=site,
+                )
+        return attribution
 
     async def _record(
         self, event: OrderEvent, attribution: Attribution, actor_id: int | None = None
