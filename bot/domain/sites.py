@@ -320,6 +320,7 @@ _NOT_PROFILES = frozenset(
 _COUNTRY_PLATFORMS = frozenset({"pinterest"})
 
 _FOLDED = ("www.", "m.", "mobile.")
+_UNSAFE = frozenset('<>"`{}|\\^')  # never in a URL (RFC 3986); would break a card's markdown
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -399,7 +400,7 @@ def parse_url(text: str) -> SiteMatch | None:
     """The match of an http(s) URL or a bare host name (``annabakes.com/recipes``);
     ``None`` when it is not one. Query and fragment are dropped."""
     text = (text or "").strip()
-    if not text or len(text) > 2048 or any(c.isspace() for c in text):
+    if not text or len(text) > 2048 or any(c.isspace() or c in _UNSAFE for c in text):
         return None
     if "://" not in text:
         if ":" in text.split("/", 1)[0] and not re.match(r"^[^:/]+:\d+(/|$)", text):
