@@ -33,8 +33,8 @@ from bot.db.reports_repo import ReportRepository
 from bot.db.roster_repo import RosterRepository
 from bot.db.segments_repo import SegmentRepository
 from bot.db.settings_repo import SettingsRepository
-from bot.db.sites_repo import SiteRepository
 from bot.db.shop_codes_repo import ShopCodeRepository
+from bot.db.sites_repo import SiteRepository
 from bot.db.summaries_repo import SummaryRepository
 from bot.domain.sites import shop_hosts
 from bot.metrics import Metrics

@@ -156,9 +156,7 @@ class SiteRepository:
         """
         return [dict(r) for r in await q.fetch_all(query, creator_id)]
 
-    async def cards_of_creator(
-        self, q: Queries, creator_id: int
-    ) -> list[tuple[int, int, int]]:
+    async def cards_of_creator(self, q: Queries, creator_id: int) -> list[tuple[int, int, int]]:
         """(site id, channel id, message id) of the creator's review cards."""
         query = """
             SELECT id, review_channel_id, review_message_id FROM creator_sites

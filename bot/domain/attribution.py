@@ -1,10 +1,10 @@
 """Which creator an order belongs to.
 
 A click id carried by the order wins within the attribution window; otherwise the discount
-code; otherwise DirectLink (the order's referring site is a site the creator registered and a
-manager approved); otherwise the order is unattributed (kept for audit). When a valid click and a valid
-code point at different creators, the code wins unless the server prefers clicks. The reason
-is stored with the conversion so a manager can see why.
+code; otherwise DirectLink (the order's referring site is a site the creator registered and
+a manager approved); otherwise the order is unattributed (kept for audit). When a valid click
+and a valid code point at different creators, the code wins unless the server prefers clicks.
+The reason is stored with the conversion so a manager can see why.
 """
 
 from __future__ import annotations

@@ -80,9 +80,7 @@ class SiteMatch:
         ``/annabakes``)."""
         if other.host != self.host:
             return False
-        return (
-            not self.path or other.path == self.path or other.path.startswith(self.path + "/")
-        )
+        return not self.path or other.path == self.path or other.path.startswith(self.path + "/")
 
 
 @dataclass(frozen=True)
