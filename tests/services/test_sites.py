@@ -305,6 +305,24 @@ async def test_longest_path_wins(program: Services, clock: FrozenClock) -> None:
     assert [annas["user_id"], berts["user_id"]] == [ANNA, BERT]
 
 
+async def test_same_site_in_two_servers_credits_nobody(
+    program: Services, clock: FrozenClock
+) -> None:
+    """A site approved in two servers cannot say which server the order belongs to."""
+    await _approved(program, ANNA, "annabakes.com")
+    await program.settings.update(
+        OTHER_GUILD, MANAGER, {"review_channel": 20, "shop_url": "https://other.example"}
+    )
+    applied = await program.onboarding.apply(
+        OTHER_GUILD, CLEO, platform="instagram", handle="cleo", followers=5000, niche="food"
+    )
+    await program.onboarding.approve(OTHER_GUILD, applied.application.id, MANAGER)
+    site = await program.sites.add(OTHER_GUILD, CLEO, "annabakes.com")
+    await program.sites.decide(OTHER_GUILD, site.id, MANAGER, approve=True)
+    row = await _sale(program, clock, "o1", "https://annabakes.com/")
+    assert (row["attribution"], row["user_id"]) == ("none", None)
+
+
 async def test_shop_referrer_never_matches(program: Services, clock: FrozenClock) -> None:
     """A site claimed before the shop moved to it stops counting once it is the shop's."""
     await _approved(program, ANNA, "annabakes.com")
