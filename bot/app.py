@@ -35,7 +35,9 @@ from bot.db.roster_repo import RosterRepository
 from bot.db.segments_repo import SegmentRepository
 from bot.db.settings_repo import SettingsRepository
 from bot.db.shop_codes_repo import ShopCodeRepository
+from bot.db.sites_repo import SiteRepository
 from bot.db.summaries_repo import SummaryRepository
+from bot.domain.sites import shop_hosts
 from bot.metrics import Metrics
 from bot.registry import Services
 from bot.schedule import Schedule
@@ -60,6 +62,7 @@ from bot.services.review_queue import ReviewQueueService
 from bot.services.roster import RosterService
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
+from bot.services.sites import SiteService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
 from bot.shops.codes import CodeShop
@@ -89,6 +92,19 @@ async def open_services(
     metrics = Metrics()
     settings = SettingsService(db, SettingsRepository(), audit, clock)
     tracking = TrackingService(db, ClickRepository(), clock, metrics)
+    sites = SiteService(
+        db,
+        SiteRepository(),
+        CreatorRepository(),
+        audit,
+        settings,
+        clock,
+        shop_hosts(
+            config.public_url,
+            config.shopify_store,
+            config.woocommerce_url,
+        ),
+    )
     onboarding = OnboardingService(
         db,
         ApplicationRepository(),
@@ -99,6 +115,7 @@ async def open_services(
         clock,
         rng,
         links_changed=tracking.forget_creator,
+        sites=sites,
     )
     campaigns = CampaignService(
         db,
@@ -126,6 +143,7 @@ async def open_services(
         LevelRepository(),
         AdjustmentRepository(),
         customers,
+        sites,
     )
     schedule = Schedule(config.sweep_seconds)
     schedule.add_sweep_task("mature commissions", conversions.mature)
@@ -196,6 +214,7 @@ async def open_services(
             clock,
             config.public_url,
             tracking,
+            SiteRepository(),
         ),
         summaries=summaries,
         reports=ReportService(db, ReportRepository(), settings, clock, customers),
@@ -225,6 +244,7 @@ async def open_services(
             config.public_url,
             rng,
         ),
+        sites=sites,
         code_sync=CodeSyncService(
             db,
             ShopCodeRepository(),

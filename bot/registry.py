@@ -35,6 +35,7 @@ from bot.services.review_queue import ReviewQueueService
 from bot.services.roster import RosterService
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
+from bot.services.sites import SiteService
 from bot.services.summaries import SummaryService
 from bot.services.tracking import TrackingService
 
@@ -72,3 +73,4 @@ class Services:
     broadcasts: BroadcastService
     bulk_requests: BulkRequestService
     code_sync: CodeSyncService
+    sites: SiteService

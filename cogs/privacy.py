@@ -117,17 +117,19 @@ async def _clean_discord(
         )
     guild = client.get_guild(guild_id)
     language = language_of(guild.preferred_locale if guild else None)
-    for application_id, channel_id, message_id in erasure.review_cards:
+    cards = [("privacy.card_erased", *card) for card in erasure.review_cards]
+    cards += [("sites.card_erased", *card) for card in erasure.site_cards]
+    for key, card_id, channel_id, message_id in cards:
         message = client.get_partial_messageable(channel_id).get_partial_message(message_id)
         embed = discord.Embed(
-            title=render("privacy.card_erased_title", language, id=application_id),
-            description=render("privacy.card_erased", language),
+            title=render(f"{key}_title", language, id=card_id),
+            description=render(key, language),
             colour=discord.Colour.dark_grey(),
         )
         try:
             await message.edit(content=None, embed=embed, view=None)
         except discord.HTTPException as exc:
-            log.warning("could not blank review card %s: %s", application_id, exc.status)
+            log.warning("could not blank review card %s: %s", card_id, exc.status)
 
 
 class PrivacyCog(commands.Cog):

@@ -67,6 +67,11 @@ class ReportsCog(commands.Cog):
                 value=render("reports.customers", language, r=report, top=top, **common),
                 inline=False,
             )
+        embed.add_field(
+            name=render("reports.methods_title", language),
+            value=render("reports.methods", language, methods=report.methods, **common),
+            inline=False,
+        )
         embed.set_footer(text=render("reports.footer", language, timezone=report.timezone))
         local_day = report.until.astimezone(ZoneInfo(report.timezone))
         filename = f"creator-report-{chosen}-{local_day:%Y-%m-%d}.csv"

@@ -14,6 +14,8 @@ SELF_SERVICE_ACTIONS = (
     "application.answer",
     "payout_method.set",
     "privacy.export",
+    "site.add",
+    "site.remove",
 )
 
 

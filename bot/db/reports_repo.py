@@ -48,6 +48,15 @@ class CreatorOrders:
 
 
 @dataclass(frozen=True)
+class MethodOrders:
+    """Attributed sales of one attribution method (click, code, directlink, …)."""
+
+    method: str
+    orders: int
+    revenue_minor: int
+
+
+@dataclass(frozen=True)
 class CreatorCommissions:
     creator_id: int
     commission_minor: int
@@ -170,6 +179,22 @@ class ReportRepository:
         """
         rows = await q.fetch_all(query, guild_id, since, until, currency)
         return [CreatorOrders(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    async def orders_by_method(
+        self, q: Queries, guild_id: int, since: int, until: int, currency: str
+    ) -> list[MethodOrders]:
+        """Orders and net revenue by the attribution method that won them: the same sales
+        as :meth:`orders_by_creator` (active, attributed, in the program currency)."""
+        query = """
+            SELECT attribution, count(*) AS orders, sum(net_minor - refunded_minor) AS revenue
+            FROM conversions
+            WHERE guild_id = ? AND occurred_at >= ? AND occurred_at < ?
+              AND kind = 'sale' AND status = 'active' AND currency = ?
+              AND creator_id IS NOT NULL
+            GROUP BY attribution
+        """
+        rows = await q.fetch_all(query, guild_id, since, until, currency)
+        return [MethodOrders(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def orders_by_day(
         self, q: Queries, guild_id: int, boundaries: Sequence[int], currency: str

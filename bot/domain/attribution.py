@@ -1,9 +1,10 @@
 """Which creator an order belongs to.
 
 A click id carried by the order wins within the attribution window; otherwise the discount
-code; otherwise the order is unattributed (kept for audit). When a valid click and a valid
-code point at different creators, the code wins unless the server prefers clicks. The reason
-is stored with the conversion so a manager can see why.
+code; otherwise DirectLink (the order's referring site is a site the creator registered and
+a manager approved); otherwise the order is unattributed (kept for audit). When a valid click
+and a valid code point at different creators, the code wins unless the server prefers clicks.
+The reason is stored with the conversion so a manager can see why.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ class CodeFacts:
 
 
 @dataclass(frozen=True)
+class SiteFacts:
+    """The approved site an order's referring site matched (DirectLink)."""
+
+    site_id: int
+    guild_id: int
+    creator_id: int
+    creator_active: bool
+
+
+@dataclass(frozen=True)
 class Rules:
     window_days: int = 30
     code_beats_click: bool = True
@@ -69,8 +80,13 @@ def attribute(
     *,
     click_id_given: bool = False,
     code_given: bool = False,
+    site: SiteFacts | None = None,
 ) -> Attribution:
-    """Decide the creator of an order from what it carried."""
+    """Decide the creator of an order from what it carried.
+
+    ``site`` (DirectLink) is used only when there is no valid click and no valid code; a
+    click and a code decide between themselves as before.
+    """
     reasons: list[str] = []
     valid_click = None
     if click is not None:
@@ -129,4 +145,13 @@ def attribute(
         return by_click(",".join(["click", *reasons]))
     if valid_code:
         return by_code(",".join(["code", *reasons]))
+    if site is not None:
+        if site.creator_active:
+            return Attribution(
+                Method.DIRECTLINK,
+                ",".join([f"directlink:site={site.site_id}", *reasons]),
+                guild_id=site.guild_id,
+                creator_id=site.creator_id,
+            )
+        reasons.append("site_creator_inactive")
     return Attribution(Method.NONE, ",".join(reasons) or "no_click_or_code")

@@ -27,6 +27,7 @@ class NoticeKind(StrEnum):
     BROADCAST_POST = "broadcast-post"  # the same broadcast posted once in a channel
     DELIVERABLES_PLANNED = "dlv-bulk"  # deliverables planned for a creator by a bulk request
     CODE_READY = "code-ready"  # a code that could not be made in a shop at first now works
+    SITE_DECISION = "site"  # a manager approved or rejected a creator's DirectLink site
 
 
 _PREFIX = {
@@ -43,6 +44,7 @@ _PREFIX = {
     NoticeKind.BROADCAST_POST: "broadcast-post",
     NoticeKind.DELIVERABLES_PLANNED: "dlv-bulk",
     NoticeKind.CODE_READY: "code-ready",
+    NoticeKind.SITE_DECISION: "site",
 }
 
 
@@ -142,3 +144,9 @@ def code_ready(guild_id: int, user_id: int, discount_code_id: int) -> Notice:
     """A code works at every checkout after a shop could not answer: told once per code."""
     key = dedupe_key(NoticeKind.CODE_READY, discount_code_id)
     return Notice(NoticeKind.CODE_READY, guild_id, user_id, key)
+
+
+def site_decision(guild_id: int, user_id: int, site_id: int) -> Notice:
+    """A manager's decision on a DirectLink site: a site is decided once, so told once."""
+    key = dedupe_key(NoticeKind.SITE_DECISION, site_id)
+    return Notice(NoticeKind.SITE_DECISION, guild_id, user_id, key)

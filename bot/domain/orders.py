@@ -74,6 +74,9 @@ class OrderEvent:
     # info. A REFUND's ``currency`` may be ``None``: the amounts are in the sale's own
     # (shop) currency, which the payload does not name.
     derivation: Derivation | None = None
+    # The site the customer came from (Shopify's ``referring_site``, WooCommerce's order
+    # attribution referrer), for DirectLink: as the shop sent it, never logged.
+    referrer: str | None = None
 
 
 class IngestOutcome(StrEnum):

@@ -44,6 +44,7 @@ from bot.services.customers import CustomerService
 from bot.services.ledger import accrue, move
 from bot.services.refunds import PARKED_DAYS, RefundService
 from bot.services.settings import SettingsService
+from bot.services.sites import SiteService
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,11 @@ class ConversionService:
         levels: LevelRepository | None = None,
         adjustments: AdjustmentRepository | None = None,
         customers: CustomerService | None = None,
+        sites: SiteService | None = None,
     ) -> None:
         self._db = db
         self._customers = customers
+        self._sites = sites  # DirectLink: None leaves orders without click or code unattributed
         self._adjustments = adjustments or AdjustmentRepository()
         self._money = money
         self._ledger = ledger
@@ -181,7 +184,7 @@ class ConversionService:
         if guild_id is not None:
             settings = await self._settings.get(guild_id)
             rules = Rules(settings.attribution_window_days, settings.code_beats_click)
-        return attribute(
+        attribution = attribute(
             to_epoch(event.occurred_at),
             click,
             code,
@@ -189,6 +192,21 @@ class ConversionService:
             click_id_given=bool(event.click_id),
             code_given=bool(event.codes),
         )
+        if attribution.method is Method.NONE and event.referrer and self._sites is not None:
+            # DirectLink only when neither a click nor a code named a creator: the site is
+            # looked up for those orders alone.
+            site = await self._sites.match(event.referrer)
+            if site is not None:
+                attribution = attribute(
+                    to_epoch(event.occurred_at),
+                    click,
+                    code,
+                    rules,
+                    click_id_given=bool(event.click_id),
+                    code_given=bool(event.codes),
+                    site=site,
+                )
+        return attribution
 
     async def _record(
         self,

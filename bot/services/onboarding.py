@@ -32,9 +32,11 @@ from bot.domain.applications import (
 from bot.domain.codes import code_candidates, source_slug
 from bot.domain.creators import Creator, CreatorStatus, DiscountCode, Link
 from bot.domain.review_rules import Rule, Verdict, decide, undo_deadline
+from bot.domain.sites import Site
 from bot.errors import CreatorbotError, NotACreator
 from bot.services.links import ensure_link
 from bot.services.settings import SettingsService
+from bot.services.sites import SiteService
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,9 @@ class Approval:
     code: DiscountCode
     links: list[Link]
     reactivated: bool
+    # The application's profile URL as a DirectLink site (approved with the application by
+    # a manager, waiting when a rule approved); None when there was none that could be one.
+    site: Site | None = None
 
 
 @dataclass(frozen=True)
@@ -162,8 +167,12 @@ class OnboardingService:
         clock: Clock,
         rng: random.Random | None = None,
         links_changed: Callable[[int], None] | None = None,
+        sites: SiteService | None = None,
     ) -> None:
         self._db = db
+        # DirectLink: an approved application's profile URL becomes a site; a removed
+        # creator's sites are freed.
+        self._sites = sites
         # Told the creator id when a creator's links start or stop attributing (the
         # tracker's link cache), after the change is committed.
         self._links_changed = links_changed or (lambda _creator_id: None)
@@ -373,9 +382,15 @@ class OnboardingService:
             )
             creator = await self._creators.get(tx, creator_id)
             decided = await self._applications.get(tx, application.id)
+            assert creator is not None
+            site = None
+            if self._sites is not None and application.profile_url:
+                site = await self._sites.claim_profile(
+                    tx, creator, application.profile_url, settings, approved_by=actor_id, now=now
+                )
         assert creator is not None and decided is not None
         log.info("application %s approved: creator %s", application_id, creator_id)
-        return Approval(decided, creator, code, links, reactivated=existing is not None)
+        return Approval(decided, creator, code, links, reactivated=existing is not None, site=site)
 
     async def reject(
         self, guild_id: int, application_id: int, actor_id: int, reason: str
@@ -497,6 +512,8 @@ class OnboardingService:
                 raise CreatorbotError("onboarding.status_unchanged", status=status.value)
             await self._creators.set_status(tx, creator.id, status, now)
             await self._creators.set_code_active(tx, creator.id, status is CreatorStatus.ACTIVE)
+            if status is CreatorStatus.REMOVED and self._sites is not None:
+                await self._sites.free_claims(tx, creator.id, now)
             await self._record(
                 tx, guild_id, actor_id, f"creator.{status.value}", None, creator=creator.id
             )

@@ -2,13 +2,14 @@
 
 ``export`` gathers one member's data in one server: applications, creator record, codes,
 links, click counts (never visitor hashes), attributed conversions, commissions, payouts, the
-payout method (masked), contracts, deliverables and notifications.
+payout method (masked), contracts, deliverables, DirectLink sites and notifications.
 
 ``erase`` removes what identifies them in ONE transaction and keeps the anonymised money
 records (conversions, commissions, the ledger, payout items) that the brand's bookkeeping
 needs: creators.handle/email/user_id, applications' handle/email/profile_url/user_id and the
 free text about them, the payout method, visitor hashes of their clicks and conversions, and
-the link between them and their notifications. The creator row stays as ``erased-<id>``,
+the link between them and their notifications; their DirectLink sites are deleted (which
+frees the claims). The creator row stays as ``erased-<id>``,
 removed, with its discount code inactive.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock, from_epoch, to_epoch
@@ -25,6 +26,7 @@ from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.db.payouts_repo import PayoutRepository
 from bot.db.privacy_repo import PrivacyRepository
+from bot.db.sites_repo import SiteRepository
 from bot.domain.payout_methods import PayoutMethod
 from bot.services.tracking import TrackingService
 
@@ -66,6 +68,7 @@ class Erasure:
     creator_id: int | None
     applications: int
     review_cards: list[tuple[int, int, int]]  # (application id, channel id, message id)
+    site_cards: list[tuple[int, int, int]] = field(default_factory=list)  # (site id, …)
 
 
 class PrivacyService:
@@ -79,8 +82,10 @@ class PrivacyService:
         clock: Clock,
         public_url: str,
         tracking: TrackingService,
+        sites: SiteRepository | None = None,
     ) -> None:
         self._db = db
+        self._sites = sites or SiteRepository()
         self._tracking = tracking
         self._repo = repo
         self._creators = creators
@@ -136,6 +141,7 @@ class PrivacyService:
             data["deliverables"] = _times(
                 await self._repo.rows_of_creator(q, "deliverables", creator.id)
             )
+            data["sites"] = _times(await self._sites.export(q, creator.id))
         async with self._db.transaction() as tx:
             await self._audit.record(
                 tx,
@@ -170,6 +176,7 @@ class PrivacyService:
         async with self._db.transaction() as tx:
             creator = await self._creators.by_member(tx, guild_id, user_id)
             cards = await self._repo.review_cards(tx, guild_id, user_id)
+            site_cards = await self._sites.cards_of_creator(tx, creator.id) if creator else []
             applications = await self._repo.erase_applications(tx, guild_id, user_id, now)
             if creator is not None:
                 await self._repo.erase_creator(tx, creator.id, now)
@@ -178,6 +185,8 @@ class PrivacyService:
                 await self._repo.erase_visitor_hashes(tx, creator.id)
                 await self._repo.erase_deliverable_posts(tx, creator.id, now)
                 await self._repo.erase_contract_titles(tx, creator.id)
+                # The URLs name the creator; deleting them also frees the claims.
+                await self._sites.erase(tx, creator.id)
             await self._repo.detach_notifications(tx, guild_id, user_id)
             await self._repo.detach_self_service_audit(tx, guild_id, user_id)
             # Who asked is exactly what must not be kept: the entry names only the record.
@@ -196,7 +205,7 @@ class PrivacyService:
             creator.id if creator else None,
             applications,
         )
-        return Erasure(creator.id if creator else None, applications, cards)
+        return Erasure(creator.id if creator else None, applications, cards, site_cards)
 
 
 def export_bytes(data: dict[str, Any]) -> bytes:

@@ -21,6 +21,7 @@ from babel.numbers import get_currency_precision
 from bot.clock import Clock, to_epoch
 from bot.db.connection import Database
 from bot.db.reports_repo import ReportRepository
+from bot.domain.attribution import Method
 from bot.domain.performance import Performance, engagement_vs_benchmark
 from bot.domain.tiers import BENCHMARK_BP, Tier
 from bot.domain.weeks import period_start
@@ -68,6 +69,50 @@ class TierReport:
         return engagement_vs_benchmark(self.performance.engagement_bp, self.tier)
 
 
+# The methods the report shares out, in the order they are tried (manual last: a manager's).
+REPORT_METHODS = (
+    Method.CLICK,
+    Method.CODE,
+    Method.DIRECTLINK,
+    Method.RECURRING,
+    Method.MANUAL,
+)
+
+
+def _share_bp(part: int, whole: int) -> int | None:
+    """``part`` of ``whole`` in basis points, rounded half up; None when there is no whole."""
+    if whole <= 0:
+        return None
+    return (part * 10_000 * 2 + whole) // (whole * 2)
+
+
+@dataclass(frozen=True)
+class MethodShare:
+    """The attributed sales one attribution method won in the period, and its share."""
+
+    method: Method
+    orders: int
+    revenue_minor: int
+    orders_share_bp: int | None  # of all attributed orders; None when there were none
+    revenue_share_bp: int | None
+
+
+def method_shares(rows: Mapping[str, tuple[int, int]]) -> tuple[MethodShare, ...]:
+    """One share per reported method (zero included) from ``{method: (orders, revenue)}``."""
+    total_orders = sum(rows.get(m, (0, 0))[0] for m in REPORT_METHODS)
+    total_revenue = sum(rows.get(m, (0, 0))[1] for m in REPORT_METHODS)
+    return tuple(
+        MethodShare(
+            method=m,
+            orders=rows.get(m, (0, 0))[0],
+            revenue_minor=rows.get(m, (0, 0))[1],
+            orders_share_bp=_share_bp(rows.get(m, (0, 0))[0], total_orders),
+            revenue_share_bp=_share_bp(rows.get(m, (0, 0))[1], total_revenue),
+        )
+        for m in REPORT_METHODS
+    )
+
+
 @dataclass(frozen=True)
 class ProgramReport:
     guild_id: int
@@ -79,6 +124,8 @@ class ProgramReport:
     creators: tuple[CreatorReport, ...]
     tiers: tuple[TierReport, ...]
     total: Performance
+    # Attributed orders and net revenue by the method that won them (click, code, …).
+    methods: tuple[MethodShare, ...] = ()
 
     @property
     def customers(self) -> int:
@@ -192,7 +239,15 @@ class ReportService:
             )
             for tier in Tier
         )
+        by_method = await self._repo.orders_by_method(
+            self._db,
+            guild_id,
+            to_epoch(since) if since else 0,
+            to_epoch(until),
+            settings.currency,
+        )
         return ProgramReport(
+            methods=method_shares({m.method: (m.orders, m.revenue_minor) for m in by_method}),
             guild_id=guild_id,
             period=period,
             since=since,
@@ -237,6 +292,9 @@ CSV_COLUMNS = (
     "recurring_commissions",
     "customers_brought",
     "customer_lifetime_value",
+    "attribution",
+    "orders_share_pct",
+    "revenue_share_pct",
 )
 
 
@@ -276,9 +334,12 @@ def _csv_numbers(p: Performance, digits: int) -> list[str | int]:
 
 
 def report_csv(report: ProgramReport) -> bytes:
-    """Every creator row, then one row per tier and the program total (UTF-8, with header).
+    """Every creator row, then one row per tier, the program total and one row per
+    attribution method (UTF-8, with header).
 
-    Amounts are decimals in the program currency (``12.50``), rates are percentages.
+    Amounts are decimals in the program currency (``12.50``), rates are percentages. The
+    method rows leave the customer columns empty and fill the last three: the method, and
+    its share of the attributed orders and of their net revenue.
     """
     digits = get_currency_precision(report.currency)
     buffer = io.StringIO()
@@ -301,6 +362,9 @@ def report_csv(report: ProgramReport) -> bytes:
                 _amount(c.performance.recurring_minor, digits),
                 c.customers,
                 _amount(c.lifetime_value_minor, digits),
+                "",
+                "",
+                "",
             ]
         )
     for t in report.tiers:
@@ -323,6 +387,9 @@ def report_csv(report: ProgramReport) -> bytes:
                     sum(c.lifetime_value_minor for c in report.creators if c.tier is t.tier),
                     digits,
                 ),
+                "",
+                "",
+                "",
             ]
         )
     writer.writerow(
@@ -341,6 +408,29 @@ def report_csv(report: ProgramReport) -> bytes:
             _amount(report.total.recurring_minor, digits),
             report.customers,
             _amount(report.lifetime_value_minor, digits),
+            "",
+            "",
+            "",
         ]
     )
+    for m in report.methods:
+        numbers: list[str | int] = [""] * len(_csv_numbers(Performance(), digits))
+        numbers[2] = m.orders
+        numbers[3] = _amount(m.revenue_minor, digits)
+        writer.writerow(
+            [
+                "method",
+                *[""] * 6,
+                *numbers,
+                "",
+                "",
+                report.currency,
+                "",
+                "",
+                "",
+                m.method.value,
+                _percent(m.orders_share_bp),
+                _percent(m.revenue_share_bp),
+            ]
+        )
     return buffer.getvalue().encode("utf-8")

@@ -14,6 +14,7 @@ from bot.app import Services
 from bot.domain import notices
 from bot.domain.applications import Application
 from bot.domain.creators import Creator
+from bot.domain.sites import SiteStatus
 from bot.i18n import render
 from bot.interactions import guild_language
 from bot.notify import add_role, dm_holds, remove_role, send_dm
@@ -136,6 +137,12 @@ async def complete_approval(
     else:
         await services.onboarding.set_welcome_pending(creator.id, True)
         notes.append(render("onboarding.note_welcome_pending", language))
+    if approval.site is not None and approval.site.status is SiteStatus.PENDING:
+        # A rule approved the application: its profile URL waits for a manager like a site
+        # added with /sites add.
+        from cogs.sites import post_card as post_site_card
+
+        await post_site_card(client, services, approval.site)
     # The card's status line already says who approved; it keeps the other notes.
     await update_card(client, services, application, notes[1:])
     return notes

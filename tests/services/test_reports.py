@@ -173,9 +173,12 @@ def test_tiers_and_program_total(report: ProgramReport) -> None:
 
 
 def test_csv_has_every_creator_and_tier_row(report: ProgramReport) -> None:
-    """The CSV: a header, one row per creator, four tier rows and the program row."""
+    """The CSV: a header, one row per creator, four tier rows, the program row and one row
+    per attribution method."""
     rows = list(csv.DictReader(io.StringIO(report_csv(report).decode())))
-    assert [r["row"] for r in rows] == ["creator", "creator"] + ["tier"] * 4 + ["program"]
+    assert [r["row"] for r in rows] == ["creator", "creator"] + ["tier"] * 4 + ["program"] + [
+        "method"
+    ] * 5
     anna = next(r for r in rows if r["handle"] == "anna")
     assert (anna["net_revenue"], anna["cost"], anna["cpa"], anna["roi_pct"]) == (
         "140.00",
@@ -184,7 +187,7 @@ def test_csv_has_every_creator_and_tier_row(report: ProgramReport) -> None:
         "258.97",
     )
     assert (anna["engagement_rate_pct"], anna["tier_benchmark_pct"]) == ("5.00", "2.71")
-    assert rows[-1]["orders"] == "3"
+    assert next(r for r in rows if r["row"] == "program")["orders"] == "3"
 
 
 async def test_week_report_leaves_out_last_week(services: Services, clock: FrozenClock) -> None:

@@ -221,6 +221,12 @@ def _timestamp(value: Any, received_at: datetime) -> datetime:
     return min(when.astimezone(UTC), received_at)
 
 
+def _referrer(value: Any) -> str | None:
+    """The referring site as text (at most 2 KiB; junk is dropped, not an error)."""
+    text = _text(value)
+    return text if text is not None and len(text) <= 2048 else None
+
+
 def _click_from_url(url: Any) -> str | None:
     text = _text(url)
     if text is None:

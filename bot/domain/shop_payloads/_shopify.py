@@ -22,6 +22,7 @@ from bot.domain.shop_payloads._common import (
     _list,
     _object,
     _order_id,
+    _referrer,
     _round_half_up,
     _timestamp,
     currency_code,
@@ -199,6 +200,7 @@ def _shopify_sale(
         currency_uncertain=uncertain,
         extra=extra,
         derivation=derivation,
+        referrer=_referrer(order.get("referring_site")),
     )
 
 

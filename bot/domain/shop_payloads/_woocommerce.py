@@ -19,6 +19,7 @@ from bot.domain.shop_payloads._common import (
     _email,
     _list,
     _order_id,
+    _referrer,
     _timestamp,
     currency_code,
     to_minor,
@@ -27,6 +28,8 @@ from bot.domain.shop_payloads._common import (
 WOO_SALE_STATUSES = frozenset({"processing", "completed"})
 WOO_CANCEL_STATUSES = frozenset({"cancelled", "failed"})
 WOO_REFUNDED = "refunded"
+# WooCommerce's order attribution (8.5+) keeps the page the visitor came from in this meta.
+WOO_REFERRER = "_wc_order_attribution_referrer"
 
 
 def is_woocommerce_ping(body: bytes, content_type: str | None) -> bool:
@@ -100,6 +103,7 @@ def woocommerce_events(
                 delivery_id=delivery_id,
                 extra={"gross_minor": str(gross)},
                 derivation=sale,
+                referrer=_referrer(_attribute(order.get("meta_data"), (WOO_REFERRER,))),
             )
         )
     items_gross = net + _woo_items_tax(order, currency)
