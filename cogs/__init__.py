@@ -17,4 +17,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.levels",
     "cogs.segments",
     "cogs.broadcasts",
+    "cogs.gifts",
 )

@@ -84,6 +84,7 @@ class SetupCog(commands.Cog):
         auto_approve_platforms=text("setup.options.auto_approve_platforms"),
         auto_reject_below_followers=text("setup.options.auto_reject_below_followers"),
         auto_reject_implausible=text("setup.options.auto_reject_implausible"),
+        gift_address_retention_days=text("setup.options.gift_address_retention_days"),
     )
     @app_commands.choices(
         attribution_priority=[
@@ -118,6 +119,7 @@ class SetupCog(commands.Cog):
         auto_approve_platforms: app_commands.Range[str, 1, 100] | None = None,
         auto_reject_below_followers: app_commands.Range[str, 1, 20] | None = None,
         auto_reject_implausible: bool | None = None,
+        gift_address_retention_days: app_commands.Range[int, 0, 365] | None = None,
     ) -> None:
         given = {
             "review_channel": review_channel.id if review_channel else None,
@@ -143,6 +145,7 @@ class SetupCog(commands.Cog):
             "auto_approve_platforms": auto_approve_platforms,
             "auto_reject_below_followers": auto_reject_below_followers,
             "auto_reject_implausible": auto_reject_implausible,
+            "gift_address_retention_days": gift_address_retention_days,
         }
         changes = {option: value for option, value in given.items() if value is not None}
         service = services(interaction).settings

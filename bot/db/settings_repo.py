@@ -40,6 +40,7 @@ def _from_row(row: sqlite3.Row) -> GuildSettings:
         ),
         auto_reject_below_followers=row["auto_reject_below_followers"],
         auto_reject_implausible=bool(row["auto_reject_implausible"]),
+        gift_address_retention_days=row["gift_address_retention_days"],
     )
 
 
@@ -61,9 +62,10 @@ class SettingsRepository:
                 discount_percent, reapply_cooldown_days, tier_thresholds,
                 attribution_window_days, code_beats_click, auto_approve_min_followers,
                 auto_approve_max_followers, auto_approve_min_ratio, auto_approve_platforms,
-                auto_reject_below_followers, auto_reject_implausible, created_at, updated_at
+                auto_reject_below_followers, auto_reject_implausible, gift_address_retention_days,
+                created_at, updated_at
             ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                      ?, ?)
+                      ?, ?, ?)
             ON CONFLICT (guild_id) DO UPDATE SET
                 review_channel_id = excluded.review_channel_id,
                 announcements_channel_id = excluded.announcements_channel_id,
@@ -89,6 +91,7 @@ class SettingsRepository:
                 auto_approve_platforms = excluded.auto_approve_platforms,
                 auto_reject_below_followers = excluded.auto_reject_below_followers,
                 auto_reject_implausible = excluded.auto_reject_implausible,
+                gift_address_retention_days = excluded.gift_address_retention_days,
                 updated_at = excluded.updated_at
         """
         s = settings
@@ -119,6 +122,7 @@ class SettingsRepository:
             ",".join(p.value for p in s.auto_approve_platforms),
             s.auto_reject_below_followers,
             int(s.auto_reject_implausible),
+            s.gift_address_retention_days,
             now,
             now,
         )

@@ -27,6 +27,8 @@ class NoticeKind(StrEnum):
     BROADCAST_POST = "broadcast-post"  # the same broadcast posted once in a channel
     DELIVERABLES_PLANNED = "dlv-bulk"  # deliverables planned for a creator by a bulk request
     CODE_READY = "code-ready"  # a code that could not be made in a shop at first now works
+    GIFT_OFFER = "gift-offer"  # a gift offer with Accept / Decline, one DM per creator
+    GIFT_DELIVERED = "gift-delivered"  # a gift arrived: the expected content's due date
 
 
 _PREFIX = {
@@ -43,6 +45,8 @@ _PREFIX = {
     NoticeKind.BROADCAST_POST: "broadcast-post",
     NoticeKind.DELIVERABLES_PLANNED: "dlv-bulk",
     NoticeKind.CODE_READY: "code-ready",
+    NoticeKind.GIFT_OFFER: "gift-offer",
+    NoticeKind.GIFT_DELIVERED: "gift-delivered",
 }
 
 
@@ -142,3 +146,15 @@ def code_ready(guild_id: int, user_id: int, discount_code_id: int) -> Notice:
     """A code works at every checkout after a shop could not answer: told once per code."""
     key = dedupe_key(NoticeKind.CODE_READY, discount_code_id)
     return Notice(NoticeKind.CODE_READY, guild_id, user_id, key)
+
+
+def gift_offer(guild_id: int, user_id: int, offer_id: int, creator_id: int) -> Notice:
+    """One gift offer to one creator: sent once, even if its job is interrupted and resumed."""
+    key = dedupe_key(NoticeKind.GIFT_OFFER, offer_id, creator_id)
+    return Notice(NoticeKind.GIFT_OFFER, guild_id, user_id, key)
+
+
+def gift_delivered(guild_id: int, user_id: int, claim_id: int) -> Notice:
+    """A creator's gift was marked delivered: told once per gift."""
+    key = dedupe_key(NoticeKind.GIFT_DELIVERED, claim_id)
+    return Notice(NoticeKind.GIFT_DELIVERED, guild_id, user_id, key)

@@ -70,6 +70,8 @@ class GuildSettings:
     auto_approve_platforms: tuple[Platform, ...] = field(default_factory=tuple)
     auto_reject_below_followers: int | None = None
     auto_reject_implausible: bool = False
+    # Days after a gift's delivery until its shipping address is erased.
+    gift_address_retention_days: int = 14
 
     @property
     def review_rules(self) -> ReviewRules:
@@ -290,6 +292,7 @@ OPTION_NAMES = (
     "auto_approve_platforms",
     "auto_reject_below_followers",
     "auto_reject_implausible",
+    "gift_address_retention_days",
 )
 
 
@@ -354,6 +357,10 @@ def apply_changes(current: GuildSettings, changes: dict[str, Any]) -> GuildSetti
     if "auto_reject_implausible" in changes:
         new["auto_reject_implausible"] = parse_switch(
             changes["auto_reject_implausible"], "auto_reject_implausible"
+        )
+    if "gift_address_retention_days" in changes:
+        new["gift_address_retention_days"] = parse_whole(
+            changes["gift_address_retention_days"], "gift_address_retention_days", 0, 365
         )
     timezone = new.get("timezone", current.timezone)
     cron = changes.get("summary_cron", current.summary_cron)

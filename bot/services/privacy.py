@@ -46,6 +46,10 @@ _TIME_FIELDS = (
     "ends_at",
     "updated_at",
     "metrics_at",
+    "answered_at",
+    "shipped_at",
+    "delivered_at",
+    "address_erased_at",
 )
 _SNOWFLAKE_SUFFIXES = ("guild_id", "user_id", "_channel_id", "_message_id", "_by")
 
@@ -136,6 +140,7 @@ class PrivacyService:
             data["deliverables"] = _times(
                 await self._repo.rows_of_creator(q, "deliverables", creator.id)
             )
+            data["gifts"] = _times(await self._repo.gifts(q, creator.id))
         async with self._db.transaction() as tx:
             await self._audit.record(
                 tx,
@@ -171,7 +176,9 @@ class PrivacyService:
             creator = await self._creators.by_member(tx, guild_id, user_id)
             cards = await self._repo.review_cards(tx, guild_id, user_id)
             applications = await self._repo.erase_applications(tx, guild_id, user_id, now)
+            gift_addresses = 0
             if creator is not None:
+                gift_addresses = await self._repo.erase_gift_addresses(tx, creator.id, now)
                 await self._repo.erase_creator(tx, creator.id, now)
                 await self._creators.set_code_active(tx, creator.id, False)
                 await self._repo.delete_payout_method(tx, creator.id)
@@ -187,7 +194,11 @@ class PrivacyService:
                 actor_id=None,
                 action="privacy.delete",
                 subject=f"creator:{creator.id}" if creator else None,
-                detail={"applications": applications, "creator": creator is not None},
+                detail={
+                    "applications": applications,
+                    "creator": creator is not None,
+                    "gift_addresses": gift_addresses,
+                },
                 now=now,
             )
         log.info(
