@@ -62,7 +62,7 @@ class InvalidAddress(CreatorbotError):
     key = "gifts.bad_address"
 
     def __init__(self, problems: dict[str, str], country: str | None = None) -> None:
-        super().__init__(problems=problems, country=country)
+        super().__init__(problems=problems, code=country)
         self.problems = problems
 
 
