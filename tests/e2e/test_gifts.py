@@ -369,3 +369,14 @@ async def test_a_creator_cannot_use_gift_commands(world: LocalDiscord) -> None:
     export = await _gift(world, "export", locale="nl", user_id=anna.id, offer=str(offer_id))
     assert export.ephemeral and "Alleen programmamanagers" in export.content
     assert export.attachments == []
+
+
+async def test_the_offer_buttons_work_after_a_restart(world: LocalDiscord) -> None:
+    """After a restart nobody gets the offer again, and its old DM's Accept still works."""
+    members = await approved_creators(world, 2, prefix="again")
+    await _offer(world)
+    await world.restart_bot()
+    await world.services.schedule.sweep()
+    assert all(len([m for m in world.emu.dms(x.id) if m.components]) == 1 for x in members)
+    done = await _accept(world, members[0], "M")
+    assert done.content.startswith("🎉 It is yours: **Winter hoodie** (M)")
