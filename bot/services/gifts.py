@@ -358,9 +358,8 @@ class GiftService:
         ):
             return OfferRecipient(offer, claim, skipped=INACTIVE)
         notice = notices.gift_offer(offer.guild_id, creator.user_id, offer.id, creator.id)
+        # An interrupted item may have been sent already: what became of it decides.
         earlier = await self._notifications.status(notice) if item.interrupted else None
-        if earlier is not None and earlier is not Delivery.UNFINISHED:
-            return OfferRecipient(offer, claim, notice, earlier=earlier)
         return OfferRecipient(offer, claim, notice, earlier=earlier)
 
     async def send(self, recipient: OfferRecipient, sender: Sender) -> Delivery:
