@@ -22,6 +22,7 @@ from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
 from bot.db.customers_repo import CustomerRepository
 from bot.db.deliverables_repo import DeliverableRepository
+from bot.db.gifts_repo import GiftRepository
 from bot.db.jobs_repo import JobRepository
 from bot.db.ledger_repo import LedgerRepository
 from bot.db.levels_repo import LevelRepository
@@ -48,6 +49,7 @@ from bot.services.code_sync import CodeSyncService
 from bot.services.conversions import ConversionService
 from bot.services.customers import CustomerService
 from bot.services.deliverables import DeliverableService
+from bot.services.gifts import GiftService
 from bot.services.jobs import JobService
 from bot.services.levels import LevelService
 from bot.services.notifications import NotificationService
@@ -183,6 +185,20 @@ async def open_services(
         settings,
         clock,
     )
+    gifts = GiftService(
+        db,
+        GiftRepository(),
+        JobRepository(),
+        jobs,
+        segments,
+        CreatorRepository(),
+        DeliverableRepository(),
+        notifications,
+        settings,
+        audit,
+        clock,
+    )
+    schedule.add_sweep_task("erase gift addresses", gifts.erase_expired)
     return Services(
         config=config,
         clock=clock,
@@ -228,6 +244,7 @@ async def open_services(
         ),
         levels=levels,
         segments=segments,
+        gifts=gifts,
         broadcasts=BroadcastService(
             db,
             BroadcastRepository(),

@@ -21,6 +21,7 @@ from bot.services.code_sync import CodeSyncService
 from bot.services.conversions import ConversionService
 from bot.services.customers import CustomerService
 from bot.services.deliverables import DeliverableService
+from bot.services.gifts import GiftService
 from bot.services.jobs import JobService
 from bot.services.levels import LevelService
 from bot.services.notifications import NotificationService
@@ -71,6 +72,7 @@ class Services:
     levels: LevelService
     segments: SegmentService
     broadcasts: BroadcastService
+    gifts: GiftService
     bulk_requests: BulkRequestService
     code_sync: CodeSyncService
     sites: SiteService

@@ -18,4 +18,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.segments",
     "cogs.broadcasts",
     "cogs.sites",
+    "cogs.gifts",
 )

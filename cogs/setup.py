@@ -85,6 +85,7 @@ class SetupCog(commands.Cog):
         auto_reject_below_followers=text("setup.options.auto_reject_below_followers"),
         auto_reject_implausible=text("setup.options.auto_reject_implausible"),
         code_once_per_customer=text("setup.options.code_once_per_customer"),
+        gift_address_retention_days=text("setup.options.gift_address_retention_days"),
     )
     @app_commands.choices(
         attribution_priority=[
@@ -120,6 +121,7 @@ class SetupCog(commands.Cog):
         auto_reject_below_followers: app_commands.Range[str, 1, 20] | None = None,
         auto_reject_implausible: bool | None = None,
         code_once_per_customer: bool | None = None,
+        gift_address_retention_days: app_commands.Range[int, 0, 365] | None = None,
     ) -> None:
         given = {
             "review_channel": review_channel.id if review_channel else None,
@@ -146,6 +148,7 @@ class SetupCog(commands.Cog):
             "auto_reject_below_followers": auto_reject_below_followers,
             "auto_reject_implausible": auto_reject_implausible,
             "code_once_per_customer": code_once_per_customer,
+            "gift_address_retention_days": gift_address_retention_days,
         }
         changes = {option: value for option, value in given.items() if value is not None}
         service = services(interaction).settings

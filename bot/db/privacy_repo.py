@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -16,6 +17,8 @@ SELF_SERVICE_ACTIONS = (
     "privacy.export",
     "site.add",
     "site.remove",
+    "gift.accept",
+    "gift.decline",
 )
 
 
@@ -196,3 +199,25 @@ class PrivacyRepository:
             WHERE guild_id = ? AND actor_id = ? AND action IN ({marks})
         """
         await tx.execute(query, guild_id, user_id, *SELF_SERVICE_ACTIONS)
+
+    # --- gifts (product seeding) ------------------------------------------------------------
+
+    async def gifts(self, q: Queries, creator_id: int) -> list[dict[str, Any]]:
+        """The member's gifts, with the shipping address while it is still kept."""
+        query = """
+            SELECT o.product, g.variant, g.state, g.address, g.created_at, g.answered_at,
+                   g.shipped_at, g.delivered_at, g.address_erased_at
+            FROM gift_claims g JOIN gift_offers o ON o.id = g.offer_id
+            WHERE g.creator_id = ? ORDER BY g.id
+        """
+        rows = _dicts(await q.fetch_all(query, creator_id))
+        for row in rows:
+            row["address"] = json.loads(row["address"]) if row["address"] else None
+        return rows
+
+    async def erase_gift_addresses(self, tx: Transaction, creator_id: int, now: int) -> int:
+        query = """
+            UPDATE gift_claims SET address = NULL, address_erased_at = ?
+            WHERE creator_id = ? AND address IS NOT NULL
+        """
+        return await tx.execute(query, now, creator_id)

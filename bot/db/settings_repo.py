@@ -41,6 +41,7 @@ def _from_row(row: sqlite3.Row) -> GuildSettings:
         auto_reject_below_followers=row["auto_reject_below_followers"],
         auto_reject_implausible=bool(row["auto_reject_implausible"]),
         code_once_per_customer=bool(row["code_once_per_customer"]),
+        gift_address_retention_days=row["gift_address_retention_days"],
     )
 
 
@@ -63,9 +64,9 @@ class SettingsRepository:
                 attribution_window_days, code_beats_click, auto_approve_min_followers,
                 auto_approve_max_followers, auto_approve_min_ratio, auto_approve_platforms,
                 auto_reject_below_followers, auto_reject_implausible, code_once_per_customer,
-                created_at, updated_at
+                gift_address_retention_days, created_at, updated_at
             ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                      ?, ?, ?)
+                      ?, ?, ?, ?)
             ON CONFLICT (guild_id) DO UPDATE SET
                 review_channel_id = excluded.review_channel_id,
                 announcements_channel_id = excluded.announcements_channel_id,
@@ -92,6 +93,7 @@ class SettingsRepository:
                 auto_reject_below_followers = excluded.auto_reject_below_followers,
                 auto_reject_implausible = excluded.auto_reject_implausible,
                 code_once_per_customer = excluded.code_once_per_customer,
+                gift_address_retention_days = excluded.gift_address_retention_days,
                 updated_at = excluded.updated_at
         """
         s = settings
@@ -123,6 +125,7 @@ class SettingsRepository:
             s.auto_reject_below_followers,
             int(s.auto_reject_implausible),
             int(s.code_once_per_customer),
+            s.gift_address_retention_days,
             now,
             now,
         )

@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     REJECT_APPLICATIONS = "reject_applications"
     BROADCAST = "broadcast"
     BULK_DELIVERABLES = "bulk_deliverables"
+    GIFT_OFFER = "gift_offer"
 
 
 class JobState(StrEnum):

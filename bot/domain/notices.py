@@ -28,6 +28,8 @@ class NoticeKind(StrEnum):
     DELIVERABLES_PLANNED = "dlv-bulk"  # deliverables planned for a creator by a bulk request
     CODE_READY = "code-ready"  # a code that could not be made in a shop at first now works
     SITE_DECISION = "site"  # a manager approved or rejected a creator's DirectLink site
+    GIFT_OFFER = "gift-offer"  # a gift offer with Accept / Decline, one DM per creator
+    GIFT_DELIVERED = "gift-delivered"  # a gift arrived: the expected content's due date
 
 
 _PREFIX = {
@@ -45,6 +47,8 @@ _PREFIX = {
     NoticeKind.DELIVERABLES_PLANNED: "dlv-bulk",
     NoticeKind.CODE_READY: "code-ready",
     NoticeKind.SITE_DECISION: "site",
+    NoticeKind.GIFT_OFFER: "gift-offer",
+    NoticeKind.GIFT_DELIVERED: "gift-delivered",
 }
 
 
@@ -150,3 +154,15 @@ def site_decision(guild_id: int, user_id: int, site_id: int) -> Notice:
     """A manager's decision on a DirectLink site: a site is decided once, so told once."""
     key = dedupe_key(NoticeKind.SITE_DECISION, site_id)
     return Notice(NoticeKind.SITE_DECISION, guild_id, user_id, key)
+
+
+def gift_offer(guild_id: int, user_id: int, offer_id: int, creator_id: int) -> Notice:
+    """One gift offer to one creator: sent once, even if its job is interrupted and resumed."""
+    key = dedupe_key(NoticeKind.GIFT_OFFER, offer_id, creator_id)
+    return Notice(NoticeKind.GIFT_OFFER, guild_id, user_id, key)
+
+
+def gift_delivered(guild_id: int, user_id: int, claim_id: int) -> Notice:
+    """A creator's gift was marked delivered: told once per gift."""
+    key = dedupe_key(NoticeKind.GIFT_DELIVERED, claim_id)
+    return Notice(NoticeKind.GIFT_DELIVERED, guild_id, user_id, key)

@@ -72,6 +72,8 @@ class GuildSettings:
     auto_reject_implausible: bool = False
     # Creators' codes in the shops: one use per customer.
     code_once_per_customer: bool = False
+    # Days after a gift's delivery until its shipping address is erased.
+    gift_address_retention_days: int = 14
 
     @property
     def review_rules(self) -> ReviewRules:
@@ -293,6 +295,7 @@ OPTION_NAMES = (
     "auto_reject_below_followers",
     "auto_reject_implausible",
     "code_once_per_customer",
+    "gift_address_retention_days",
 )
 
 
@@ -361,6 +364,10 @@ def apply_changes(current: GuildSettings, changes: dict[str, Any]) -> GuildSetti
     if "code_once_per_customer" in changes:
         new["code_once_per_customer"] = parse_switch(
             changes["code_once_per_customer"], "code_once_per_customer"
+        )
+    if "gift_address_retention_days" in changes:
+        new["gift_address_retention_days"] = parse_whole(
+            changes["gift_address_retention_days"], "gift_address_retention_days", 0, 365
         )
     timezone = new.get("timezone", current.timezone)
     cron = changes.get("summary_cron", current.summary_cron)

@@ -48,6 +48,10 @@ _TIME_FIELDS = (
     "ends_at",
     "updated_at",
     "metrics_at",
+    "answered_at",
+    "shipped_at",
+    "delivered_at",
+    "address_erased_at",
 )
 _SNOWFLAKE_SUFFIXES = ("guild_id", "user_id", "_channel_id", "_message_id", "_by")
 
@@ -142,6 +146,7 @@ class PrivacyService:
                 await self._repo.rows_of_creator(q, "deliverables", creator.id)
             )
             data["sites"] = _times(await self._sites.export(q, creator.id))
+            data["gifts"] = _times(await self._repo.gifts(q, creator.id))
         async with self._db.transaction() as tx:
             await self._audit.record(
                 tx,
@@ -178,7 +183,9 @@ class PrivacyService:
             cards = await self._repo.review_cards(tx, guild_id, user_id)
             site_cards = await self._sites.cards_of_creator(tx, creator.id) if creator else []
             applications = await self._repo.erase_applications(tx, guild_id, user_id, now)
+            gift_addresses = 0
             if creator is not None:
+                gift_addresses = await self._repo.erase_gift_addresses(tx, creator.id, now)
                 await self._repo.erase_creator(tx, creator.id, now)
                 await self._creators.set_code_active(tx, creator.id, False)
                 await self._repo.delete_payout_method(tx, creator.id)
@@ -196,7 +203,11 @@ class PrivacyService:
                 actor_id=None,
                 action="privacy.delete",
                 subject=f"creator:{creator.id}" if creator else None,
-                detail={"applications": applications, "creator": creator is not None},
+                detail={
+                    "applications": applications,
+                    "creator": creator is not None,
+                    "gift_addresses": gift_addresses,
+                },
                 now=now,
             )
         log.info(

@@ -1,0 +1,94 @@
+"""The gifts cog: the offer DMs as a resumable job, and the persistent buttons."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+from bot.domain.broadcasts import LEFT
+from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind
+from bot.i18n import language_of, render
+from bot.notify import dm_holds, is_member, send_dm
+from bot.progress import resumed_progress
+from bot.services.broadcasts import dm_outcome
+from bot.services.jobs import Progress
+from bot.services.notifications import Delivery
+from cogs.gifts._answer import GiftButton, VariantSelect, offer_view
+from cogs.gifts._commands import GiftGroup, job_text
+
+if TYPE_CHECKING:
+    from bot.client import CreatorBot
+
+log = logging.getLogger(__name__)
+
+
+class GiftsCog(commands.Cog):
+    def __init__(self, bot: CreatorBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(GiftButton, VariantSelect)
+        self.bot.services.jobs.register(
+            JobKind.GIFT_OFFER, self.send_item, resumed_progress=self._progress
+        )
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(GiftButton, VariantSelect)
+        await self.bot.services.jobs.unregister(JobKind.GIFT_OFFER)
+
+    def _progress(self, job: Job) -> Progress | None:
+        return resumed_progress(self.bot, job, job_text)
+
+    async def send_item(self, job: Job, item: JobItem) -> ItemResult:
+        """One creator of an offer: their DM with Accept / Decline, once."""
+        svc = self.bot.services
+        recipient = await svc.gifts.recipient(job, item)
+        if recipient.skipped is not None:
+            return ItemResult(ItemState.SKIPPED, recipient.skipped)
+        assert recipient.claim is not None and recipient.notice is not None
+        user_id = recipient.notice.user_id
+        delivery = recipient.earlier
+        if delivery is None or delivery is Delivery.UNFINISHED:
+            guild = self.bot.get_guild(job.guild_id)
+            language = language_of(recipient.claim.locale)
+            settings = await svc.settings.get(job.guild_id)
+            content = render(
+                "gifts.offer_dm",
+                language,
+                offer=recipient.offer,
+                brand=guild.name if guild else "",
+                tz=settings.timezone,
+            )
+            claim_id = recipient.claim.id
+
+            async def send() -> None:
+                await send_dm(
+                    self.bot, user_id, content=content, view=offer_view(claim_id, language)
+                )
+
+            if delivery is None:
+                delivery = await svc.gifts.send(recipient, send)
+            else:
+                # Claimed by a stopped run but never recorded: sent unless the DM is there.
+                marker = f"cb:gift:accept:{claim_id}"
+                delivery = await svc.gifts.settle(
+                    recipient,
+                    send,
+                    lambda: dm_holds(
+                        self.bot,
+                        user_id,
+                        lambda m: marker in str([c.to_dict() for c in m.components]),
+                    ),
+                )
+        if delivery is Delivery.UNDELIVERABLE and not await is_member(
+            self.bot, job.guild_id, user_id
+        ):
+            return ItemResult(ItemState.SKIPPED, LEFT)
+        return ItemResult(ItemState.DONE, dm_outcome(delivery))
+
+
+async def setup(bot: CreatorBot) -> None:
+    await bot.add_cog(GiftsCog(bot))
+    bot.tree.add_command(GiftGroup())
