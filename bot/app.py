@@ -185,6 +185,8 @@ async def open_services(
         settings,
         clock,
     )
+    code_shops = _code_shops(config, clock)
+    shopify = next((s for s in code_shops if isinstance(s, ShopifyAdmin)), None)
     gifts = GiftService(
         db,
         GiftRepository(),
@@ -197,6 +199,7 @@ async def open_services(
         settings,
         audit,
         clock,
+        shopify,
     )
     schedule.add_sweep_task("erase gift addresses", gifts.erase_expired)
     return Services(
@@ -268,7 +271,7 @@ async def open_services(
             CreatorRepository(),
             audit,
             clock,
-            _code_shops(config, clock),
+            code_shops,
             settings,
         ),
         bulk_requests=BulkRequestService(

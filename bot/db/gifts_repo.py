@@ -71,6 +71,7 @@ def _claim(row: sqlite3.Row) -> GiftClaim:
         shipped_at=from_epoch(row["shipped_at"]),
         delivered_at=from_epoch(row["delivered_at"]),
         deliverable_id=row["deliverable_id"],
+        shop_draft_id=row["shop_draft_id"],
     )
 
 
@@ -169,6 +170,13 @@ class GiftRepository:
             _CLAIM + " WHERE g.offer_id = ? AND g.creator_id = ?", offer_id, creator_id
         )
         return None if row is None else _claim(row)
+
+    async def set_draft(self, tx: Transaction, claim_id: int, draft_id: str) -> None:
+        await tx.execute(
+            "UPDATE gift_claims SET shop_draft_id = ? WHERE id = ? AND shop_draft_id IS NULL",
+            draft_id,
+            claim_id,
+        )
 
     async def claims(self, q: Queries, offer_id: int) -> list[GiftClaim]:
         rows = await q.fetch_all(_CLAIM + " WHERE g.offer_id = ? ORDER BY g.id", offer_id)

@@ -146,6 +146,7 @@ class GiftClaim:
     shipped_at: datetime | None
     delivered_at: datetime | None
     deliverable_id: int | None
+    shop_draft_id: str | None = None  # the Shopify draft order made for this gift
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,12 @@ Delivery plans the expected deliverables with their due time counted from that m
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+
+from babel.numbers import get_currency_precision
 
 from bot.clock import Clock, to_epoch
 from bot.db.audit_repo import AuditRepository
@@ -52,6 +56,8 @@ from bot.services.jobs import JobService
 from bot.services.notifications import Delivery, NotificationService, Probe, Sender
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
+from bot.shops._errors import ShopUnavailable
+from bot.shops.shopify import GiftDraft, ShopifyAdmin
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +181,9 @@ class GiftService:
         settings: SettingsService,
         audit: AuditRepository,
         clock: Clock,
+        shopify: ShopifyAdmin | None = None,
     ) -> None:
+        self._shopify = shopify
         self._db = db
         self._repo = repo
         self._job_repo = job_repo
@@ -531,6 +539,63 @@ class GiftService:
                 now=to_epoch(self._clock.now()),
             )
         return rows
+
+    @property
+    def drafts_in_shopify(self) -> bool:
+        """Whether accepted gifts become Shopify draft orders (a store is connected)."""
+        return self._shopify is not None
+
+    async def draft_orders(self, guild_id: int, offer_id: int, actor_id: int) -> Counter[str]:
+        """One Shopify draft order per accepted gift that has none yet: the variant as a line
+        at the unit cost, 100 % off, tagged ``creator-gift`` and with the gift's own key, and
+        the creator's address as the shipping address. A draft made before a crash is found
+        by its key, so none is made twice; a gift the store cannot take now is counted as
+        failed and tried again next time. Returns created / already / failed."""
+        assert self._shopify is not None
+        offer = await self.get(guild_id, offer_id)
+        digits = get_currency_precision(offer.currency)
+        price = f"{Decimal(offer.cost_minor).scaleb(-digits):.{digits}f}"
+        outcome: Counter[str] = Counter()
+        for claim in await self._repo.claims(self._db, offer.id):
+            if claim.state not in TAKEN or claim.address is None:
+                continue
+            if claim.shop_draft_id is not None:
+                outcome["already"] += 1
+                continue
+            address = claim.address
+            *first, last = address.name.split() or [""]
+            gift = GiftDraft(
+                key=f"creatorbot-gift-{claim.id}",
+                title=f"{offer.product} — {claim.variant}" if claim.variant else offer.product,
+                unit_price=price,
+                first_name=" ".join(first),
+                last_name=last,
+                address1=address.street,
+                zip=address.postcode,
+                city=address.city,
+                country_code=address.country,
+                note=f"Creator gift, offer #{offer.id} (creatorbot)",
+            )
+            try:
+                draft = await self._shopify.create_gift_draft(gift)
+            except ShopUnavailable as exc:
+                log.warning("gift %s: no Shopify draft order (%s)", claim.id, exc.params)
+                outcome["failed"] += 1
+                continue
+            async with self._db.transaction() as tx:
+                await self._repo.set_draft(tx, claim.id, draft.shop_id)
+            outcome["created"] += 1
+        async with self._db.transaction() as tx:
+            await self._audit.record(
+                tx,
+                guild_id=guild_id,
+                actor_id=actor_id,
+                action="gift.drafts",
+                subject=f"gift_offer:{offer.id}",
+                detail=dict(outcome),
+                now=to_epoch(self._clock.now()),
+            )
+        return outcome
 
     async def mark(
         self,

@@ -147,6 +147,22 @@ class GiftGroup(
         language = lang(interaction)
         assert interaction.guild_id is not None
         found = await svc.gifts.find(interaction.guild_id, offer)
+        if svc.gifts.drafts_in_shopify:
+            # With Shopify connected the gifts go to the shop as draft orders instead.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            made = await svc.gifts.draft_orders(interaction.guild_id, found.id, interaction.user.id)
+            await reply(
+                interaction,
+                render(
+                    "gifts.drafted",
+                    language,
+                    offer=found,
+                    created=made["created"],
+                    already=made["already"],
+                    failed=made["failed"],
+                ),
+            )
+            return
         rows = await svc.gifts.export(interaction.guild_id, found.id, interaction.user.id)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
