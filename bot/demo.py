@@ -338,6 +338,7 @@ async def play(world: LocalDiscord, shop: ShopifyStore | None = None) -> None:
     launched = await _launch_day(world, show)
     await _level_up(world, show, anna)
     await _broadcast(world, show, launched[0])
+    await _seeding(world, show, launched[0], shop)
 
     emu.assert_no_violations()
     print()
@@ -484,6 +485,84 @@ async def _broadcast(world: LocalDiscord, show: Transcript, bo: Any) -> None:
     show.shows("mia-manager (the reply, edited as the job runs)", emu.get_message(asked))
     show.shows("DM to bo", emu.dms(bo.id)[-1])
     show.note("each creator's link is their own tracking link; a restart never sends it twice")
+
+
+async def _seeding(
+    world: LocalDiscord, show: Transcript, bo: Any, shop: ShopifyStore | None
+) -> None:
+    emu, cast = world.emu, world.cast
+    assert cast is not None
+    guild, manager = cast.guild.id, cast.manager
+    show.heading("13. Product seeding: a gift offer, accepted, drafted in Shopify, delivered")
+    deadline = (datetime.now(UTC) + timedelta(days=7)).astimezone(ZoneInfo("Europe/Amsterdam"))
+    options = {
+        "product": "Lemon loaf baking kit",
+        "variants": "Classic, Gluten-free",
+        "cost": "18.50",
+        "quantity": 10,
+        "deadline": deadline.strftime("%Y-%m-%d %H:%M"),
+        "segment": "instagram-nano",
+        "content_platform": "instagram",
+        "content_kind": "reel",
+        "content_days": 14,
+    }
+    show.said(
+        manager.name,
+        "/gift create product:Lemon loaf baking kit variants:Classic, Gluten-free cost:18.50 "
+        "quantity:10 segment:instagram-nano content:1 Instagram Reel within 14 days",
+    )
+    it = await emu.invoke(manager.id, "gift create", options=options, guild_id=guild)
+    await it.wait_response()
+    await _wait_for(lambda: (it.content or "").startswith("Done:"))
+    show.shows("mia-manager (the reply, edited as the job runs)", it)
+    offer = next(m for m in emu.dms(bo.id) if m.components)
+    show.shows("DM to bo", offer)
+    show.said("bo", "clicks [ Accept ], picks Gluten-free, fills in the address form")
+    pressed = await emu.click(offer, label="Accept", user_id=bo.id)
+    await pressed.wait_response()
+    assert pressed.message is not None
+    menu = pressed.message.components[0]["components"][0]
+    value = next(o["value"] for o in menu["options"] if o["label"] == "Gluten-free")
+    chosen = await emu.select(
+        pressed.message, custom_id=menu["custom_id"], values=[value], user_id=bo.id
+    )
+    await chosen.wait_response()
+    address = {
+        "name": "Bo de Vries",
+        "street": "Oudegracht 12",
+        "postcode": "3511ab",
+        "city": "Utrecht",
+        "country": "NL",
+    }
+    submitted = await emu.submit_modal(chosen, address, user_id=bo.id)
+    await submitted.wait_followups(1)
+    show.shows("bo (only you can see this; the address shown masked)", submitted.followups[0])
+    show.said(manager.name, "/gift export offer:1")
+    it = await emu.invoke(manager.id, "gift export", options={"offer": "1"}, guild_id=guild)
+    await it.wait_response()
+    if it.response_type == 5:
+        await it.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(it))
+    if shop is not None and shop.drafts:
+        draft = shop.drafts[-1]
+        show.note(
+            f"the local Shopify now holds draft order {draft.name}: {draft.lines[0].title}, "
+            f"100 % off, tags {', '.join(sorted(draft.tags))}"
+        )
+    show.said(manager.name, "/gift delivered offer:1 members:@bo")
+    it = await emu.invoke(
+        manager.id,
+        "gift delivered",
+        options={"offer": "1", "members": f"<@{bo.id}>"},
+        guild_id=guild,
+    )
+    await it.wait_response()
+    if it.response_type == 5:
+        await it.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", _reply(it))
+    await _wait_for(lambda: "arrived" in (emu.dms(bo.id)[-1].content or ""))
+    show.shows("DM to bo", emu.dms(bo.id)[-1])
+    show.note("the address is erased 14 days after delivery (gift_address_retention_days)")
 
 
 async def run_demo(verbose: bool = False) -> int:
