@@ -171,6 +171,26 @@ class GiftRepository:
         )
         return None if row is None else _claim(row)
 
+    async def delivered_since(
+        self, q: Queries, since: int
+    ) -> list[tuple[GiftClaim, GiftOffer, int | None]]:
+        """Claims delivered at or after ``since``, with their offer and the due time of
+        the content their delivery planned."""
+        rows = await q.fetch_all(
+            _CLAIM + " WHERE g.state = 'delivered' AND g.delivered_at >= ? ORDER BY g.id",
+            since,
+        )
+        found = []
+        for row in rows:
+            claim = _claim(row)
+            offer = await self.offer(q, claim.offer_id)
+            assert offer is not None
+            due = await q.fetch_val(
+                "SELECT due_at FROM deliverables WHERE id = ?", claim.deliverable_id
+            )
+            found.append((claim, offer, due))
+        return found
+
     async def set_draft(self, tx: Transaction, claim_id: int, draft_id: str) -> None:
         await tx.execute(
             "UPDATE gift_claims SET shop_draft_id = ? WHERE id = ? AND shop_draft_id IS NULL",

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 
-from bot.clock import Clock, to_epoch
+from bot.clock import Clock, from_epoch, to_epoch
 from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.db.creators_repo import CreatorRepository
@@ -667,6 +667,40 @@ class GiftService:
                 now=now,
             )
         return Marked(offer, count, tuple(done))
+
+    async def shop_shipment(self, claim_ids: tuple[int, ...], delivered: bool) -> int:
+        """The shop fulfilled (or delivered) these gifts' orders: mark them as a manager's
+        /gift shipped or /gift delivered would; a gift already that far is left as it is.
+        The "your gift arrived" DM follows from the sweep (:meth:`untold_deliveries`)."""
+        count = 0
+        for claim_id in claim_ids:
+            claim = await self._repo.claim(self._db, claim_id)
+            if claim is None:
+                continue
+            try:
+                marked = await self.mark(
+                    claim.guild_id, claim.offer_id, None, [claim.user_id], delivered=delivered
+                )
+            except CreatorbotError:
+                continue  # nothing left to mark: a repeated or late delivery changes nothing
+            count += marked.count
+        return count
+
+    async def untold_deliveries(self, days: int = 7) -> list[DeliveredGift]:
+        """Gifts delivered in the last ``days`` whose creator was never told (marked by the
+        shop's webhook, or a DM cut off by a crash): the sweep sends their DM."""
+        since = to_epoch(self._clock.now()) - days * 86_400
+        found = []
+        for claim, offer, due_at in await self._repo.delivered_since(self._db, since):
+            if claim.user_id is None:
+                continue
+            notice = notices.gift_delivered(claim.guild_id, claim.user_id, claim.id)
+            if await self._notifications.status(notice) is not None:
+                continue
+            settings = await self._settings.get(claim.guild_id)
+            due = (from_epoch(due_at),) if due_at is not None else ()
+            found.append(DeliveredGift(offer, claim, notice, due, settings.timezone))  # type: ignore[arg-type]
+        return found
 
     async def tell_delivered(self, gift: DeliveredGift, sender: Sender) -> Delivery:
         """The "your gift arrived" DM, once per gift."""

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.clock import Clock, SystemClock
+from bot.domain.shop_payloads import GIFT_ORDER_TAG
 from bot.shops._errors import ShopUnavailable
 from bot.shops.codes import CodeShop, CodeSpec, CodeTaken, ShopCode, ShopKind
 
@@ -96,7 +97,7 @@ DRAFTS_TAGGED = """query CreatorbotGiftDrafts($query: String!) {
   draftOrders(first: 5, query: $query) { nodes { id name status tags } }
 }"""
 
-GIFT_TAG = "creator-gift"
+GIFT_TAG = GIFT_ORDER_TAG
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,14 @@ from aiohttp import web
 from bot.domain.orders import IngestOutcome, OrderEvent, Source
 from bot.domain.shop_payloads import (
     SHOPIFY_CUSTOMER_REDACT,
+    SHOPIFY_FULFILMENT_TOPICS,
     SHOPIFY_TOPICS,
     MalformedPayload,
     decode_json,
     is_woocommerce_ping,
     postback_event,
     shopify_events,
+    shopify_gift_shipment,
     shopify_redacted_customer,
     stripe_events,
     woocommerce_events,
@@ -139,7 +141,8 @@ def _unauthorized(reason: str = "signature") -> _Reject:
 
 async def shopify(request: web.Request) -> web.Response:
     """``POST /webhooks/shopify``: orders/create, orders/paid, orders/cancelled, refunds/create,
-    and the privacy request customers/redact (the customer's keys are erased)."""
+    the privacy request customers/redact (the customer's keys are erased), and
+    orders/fulfilled and orders/updated of creators' gift orders (shipped, delivered)."""
 
     async def handle(services: Services, secret: str) -> list[OrderEvent] | None:
         body = await _read_body(request)
@@ -147,6 +150,11 @@ async def shopify(request: web.Request) -> web.Response:
         if not signatures.shopify_valid(body, headers.get("X-Shopify-Hmac-Sha256"), secret):
             raise _unauthorized()
         topic = headers.get("X-Shopify-Topic", "").strip().lower()
+        if topic in SHOPIFY_FULFILMENT_TOPICS:
+            shipment = shopify_gift_shipment(decode_json(body))
+            if shipment is not None:
+                await services.gifts.shop_shipment(shipment.claim_ids, shipment.delivered)
+            return None
         if topic == SHOPIFY_CUSTOMER_REDACT:
             forgotten = await services.customers.forget(
                 shopify_redacted_customer(decode_json(body))

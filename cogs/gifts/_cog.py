@@ -16,7 +16,7 @@ from bot.services.broadcasts import dm_outcome
 from bot.services.jobs import Progress
 from bot.services.notifications import Delivery
 from cogs.gifts._answer import GiftButton, VariantSelect, offer_view
-from cogs.gifts._commands import GiftGroup, job_text
+from cogs.gifts._commands import GiftGroup, _tell_delivered, job_text
 
 if TYPE_CHECKING:
     from bot.client import CreatorBot
@@ -33,6 +33,16 @@ class GiftsCog(commands.Cog):
         self.bot.services.jobs.register(
             JobKind.GIFT_OFFER, self.send_item, resumed_progress=self._progress
         )
+        self.bot.services.schedule.add_sweep_task("gift deliveries", self.tell_deliveries)
+
+    async def tell_deliveries(self) -> int:
+        """DM the creators of gifts delivered without a manager's command (the shop said so)
+        or whose DM a crash cut off, once each."""
+        told = 0
+        for gift in await self.bot.services.gifts.untold_deliveries():
+            await _tell_delivered(self.bot, gift)
+            told += 1
+        return told
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(GiftButton, VariantSelect)

@@ -17,9 +17,10 @@ TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 
 @asynccontextmanager
 async def shopify_program(
-    database: Path, clock: FrozenClock, store: ShopifyStore
+    database: Path, clock: FrozenClock, store: ShopifyStore, **env: str
 ) -> AsyncIterator[LocalDiscord]:
-    """A configured program (review channel, shop, creator role) with ``store`` connected."""
+    """A configured program (review channel, shop, creator role) with ``store`` connected;
+    ``env`` sets more of the bot's environment (e.g. the webhook secret)."""
     async with (
         LoopbackServer(create_app(store)) as shop,
         LocalDiscord(
@@ -27,6 +28,7 @@ async def shopify_program(
             clock=clock,
             CREATORBOT_SHOPIFY_STORE=shop.base_url,
             CREATORBOT_SHOPIFY_ADMIN_TOKEN=TOKEN,
+            **env,
         ) as world,
     ):
         cast = world.cast

@@ -102,10 +102,15 @@ from bot.domain.shop_payloads._common import (
 )
 from bot.domain.shop_payloads._postback import POSTBACK_EVENTS, postback_event
 from bot.domain.shop_payloads._shopify import (
+    GIFT_ORDER_TAG,
     SHOPIFY_CUSTOMER_REDACT,
+    SHOPIFY_FULFILMENT_TOPICS,
     SHOPIFY_SALE_TOPICS,
     SHOPIFY_TOPICS,
+    GiftShipment,
+    is_gift_order,
     shopify_events,
+    shopify_gift_shipment,
     shopify_redacted_customer,
 )
 from bot.domain.shop_payloads._stripe import (
@@ -124,9 +129,11 @@ from bot.domain.shop_payloads._woocommerce import (
 )
 
 __all__ = [
+    "GIFT_ORDER_TAG",
     "MAX_MINOR",
     "POSTBACK_EVENTS",
     "SHOPIFY_CUSTOMER_REDACT",
+    "SHOPIFY_FULFILMENT_TOPICS",
     "SHOPIFY_SALE_TOPICS",
     "SHOPIFY_TOPICS",
     "STRIPE_REFUND_TYPE",
@@ -134,13 +141,16 @@ __all__ = [
     "WOO_CANCEL_STATUSES",
     "WOO_REFUNDED",
     "WOO_SALE_STATUSES",
+    "GiftShipment",
     "MalformedPayload",
     "currency_code",
     "decode_json",
+    "is_gift_order",
     "is_woocommerce_ping",
     "net_share",
     "postback_event",
     "shopify_events",
+    "shopify_gift_shipment",
     "shopify_redacted_customer",
     "stripe_events",
     "stripe_minor",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -91,6 +93,52 @@ def _shopify_click(order: Mapping[str, Any]) -> str | None:
     )
 
 
+# A gift to a creator, made as a draft order by creatorbot: the order the manager completes
+# carries the draft's tags. Such an order is not a sale; its fulfilment ships the gift.
+GIFT_ORDER_TAG = "creator-gift"
+_GIFT_KEY = re.compile(r"creatorbot-gift-([0-9]{1,18})")
+SHOPIFY_FULFILMENT_TOPICS = frozenset({"orders/fulfilled", "orders/updated"})
+
+
+@dataclass(frozen=True)
+class GiftShipment:
+    """Gifts (claim ids) whose Shopify order was fulfilled, or delivered."""
+
+    claim_ids: tuple[int, ...]
+    delivered: bool
+
+
+def _tags(order: Mapping[str, Any]) -> list[str]:
+    tags = order.get("tags")
+    if isinstance(tags, str):
+        return [t.strip() for t in tags.split(",") if t.strip()]
+    if isinstance(tags, list):
+        return [str(t).strip() for t in tags if str(t).strip()]
+    return []
+
+
+def is_gift_order(order: Mapping[str, Any]) -> bool:
+    return GIFT_ORDER_TAG in _tags(order)
+
+
+def shopify_gift_shipment(order: Mapping[str, Any]) -> GiftShipment | None:
+    """From an ``orders/fulfilled`` or ``orders/updated`` delivery: the gifts the order
+    carries (its ``creatorbot-gift-<claim>`` tags), delivered when a fulfilment's
+    ``shipment_status`` says so, shipped when the order is fulfilled; ``None`` otherwise."""
+    ids = tuple(int(m[1]) for t in _tags(order) if (m := _GIFT_KEY.fullmatch(t)))
+    if not ids:
+        return None
+    fulfillments = [
+        f for f in _list(order.get("fulfillments"), "fulfillments") if isinstance(f, Mapping)
+    ]
+    if any(f.get("shipment_status") == "delivered" for f in fulfillments):
+        return GiftShipment(ids, delivered=True)
+    shipped = order.get("fulfillment_status") in ("fulfilled", "partial") or any(
+        f.get("status") == "success" for f in fulfillments
+    )
+    return GiftShipment(ids, delivered=False) if shipped else None
+
+
 # Shopify's mandatory privacy webhook: erase what is kept about one of the shop's customers.
 SHOPIFY_CUSTOMER_REDACT = "customers/redact"
 
@@ -119,6 +167,8 @@ def shopify_events(
         # orders/paid is sent when the payment is captured, whatever else the order says.
         if topic == "orders/create" and payload.get("financial_status") in SHOPIFY_UNPAID:
             return []
+        if is_gift_order(payload):
+            return []  # a creator's gift, 100 % off: not a sale
         return [_shopify_sale(payload, received_at, delivery_id)]
     if topic == "orders/cancelled":
         return [_shopify_cancel(payload, received_at, delivery_id)]
