@@ -191,6 +191,62 @@ class GiftRepository:
             found.append((claim, offer, due))
         return found
 
+    async def results(
+        self, q: Queries, offer_id: int, currency: str, pieces: int
+    ) -> tuple[dict[str, int], dict[str, tuple[int, int]], tuple[int, int]]:
+        """Raw figures of an offer's seeding results: the content its deliveries planned
+        (``pieces`` deliverables each, from the claim's first), its reach and interactions per
+        creator tier, and the accepting creators' orders and revenue since delivery."""
+        planned = """
+            FROM gift_claims g
+            JOIN deliverables d ON d.creator_id = g.creator_id
+                AND d.id BETWEEN g.deliverable_id AND g.deliverable_id + ? - 1
+            JOIN creators c ON c.id = g.creator_id
+            WHERE g.offer_id = ? AND g.state = 'delivered' AND d.status != 'cancelled'
+        """
+        content = await q.fetch_one(
+            """
+            SELECT COUNT(d.id) AS planned,
+                   COALESCE(SUM(d.status IN ('submitted', 'approved')
+                                AND d.submitted_at <= d.due_at), 0) AS on_time,
+                   COALESCE(SUM(d.status IN ('submitted', 'approved')
+                                AND d.submitted_at > d.due_at), 0) AS late
+            """
+            + planned,
+            pieces,
+            offer_id,
+        )
+        tiers = await q.fetch_all(
+            """
+            SELECT c.tier, SUM(d.reach) AS reach,
+                   SUM(COALESCE(d.likes, 0) + COALESCE(d.comments, 0)
+                       + COALESCE(d.shares, 0)) AS interactions
+            """
+            + planned
+            + " AND d.reach > 0 GROUP BY c.tier",
+            pieces,
+            offer_id,
+        )
+        sales = await q.fetch_one(
+            """
+            SELECT COUNT(v.id) AS orders,
+                   COALESCE(SUM(v.net_minor - v.refunded_minor), 0) AS revenue
+            FROM gift_claims g
+            JOIN conversions v ON v.creator_id = g.creator_id
+                AND v.occurred_at >= g.delivered_at
+            WHERE g.offer_id = ? AND g.state = 'delivered' AND v.kind = 'sale'
+              AND v.status = 'active' AND v.currency = ?
+            """,
+            offer_id,
+            currency,
+        )
+        assert content is not None and sales is not None
+        return (
+            {k: int(content[k]) for k in ("planned", "on_time", "late")},
+            {r["tier"]: (int(r["reach"]), int(r["interactions"])) for r in tiers},
+            (int(sales["orders"]), int(sales["revenue"])),
+        )
+
     async def set_draft(self, tx: Transaction, claim_id: int, draft_id: str) -> None:
         await tx.execute(
             "UPDATE gift_claims SET shop_draft_id = ? WHERE id = ? AND shop_draft_id IS NULL",

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import pycountry
 
+from bot.domain.performance import ratio
 from bot.errors import CreatorbotError
 
 MAX_VARIANTS = 25  # what one Discord select menu can offer
@@ -161,6 +162,43 @@ class OfferStatus:
     shipped: int
     delivered: int
     per_variant: tuple[tuple[str, int], ...]
+    results: SeedingResults | None = None
+
+
+@dataclass(frozen=True)
+class SeedingResults:
+    """What a seeding test bought: its cost against the content and sales it brought.
+
+    ``content_*`` count the deliverables planned by deliveries; on time means handed in by
+    the due time. ``reach``/``interactions`` (likes + comments + shares) come from those posts
+    with metrics, and ``expected_interactions`` is what the creators' tier benchmarks predict
+    for that reach. Orders and revenue are the accepting creators' attributed sales since
+    their gift was delivered.
+    """
+
+    cost_minor: int
+    content_planned: int
+    content_on_time: int
+    content_late: int
+    reach: int
+    interactions: int
+    expected_interactions: int
+    orders: int
+    revenue_minor: int
+
+    @property
+    def engagement_bp(self) -> int | None:
+        return ratio(self.interactions, self.reach, 10_000)
+
+    @property
+    def vs_benchmark(self) -> int | None:
+        """Engagement as a percentage of the tier benchmarks (100 = on the benchmark)."""
+        return ratio(self.interactions, self.expected_interactions, 100)
+
+    @property
+    def cpa_minor(self) -> int | None:
+        """Gift cost per attributed order."""
+        return ratio(self.cost_minor, self.orders)
 
 
 def parse_variants(text: str) -> tuple[str, ...]:

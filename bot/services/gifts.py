@@ -44,6 +44,7 @@ from bot.domain.gifts import (
     InvalidOffer,
     OfferState,
     OfferStatus,
+    SeedingResults,
     check_address,
     check_product,
     check_quantity,
@@ -51,6 +52,7 @@ from bot.domain.gifts import (
     parse_variants,
 )
 from bot.domain.jobs import Job, JobItem, JobKind
+from bot.domain.tiers import BENCHMARK_BP, Tier
 from bot.errors import CreatorbotError
 from bot.services.jobs import JobService
 from bot.services.notifications import Delivery, NotificationService, Probe, Sender
@@ -510,6 +512,27 @@ class GiftService:
             shipped=count(ClaimState.SHIPPED, ClaimState.DELIVERED),
             delivered=count(ClaimState.DELIVERED),
             per_variant=per_variant,
+            results=await self._results(offer, count(*TAKEN)),
+        )
+
+    async def _results(self, offer: GiftOffer, taken: int) -> SeedingResults:
+        """The seeding test's cost against the content and the sales it brought."""
+        pieces = offer.content.count if offer.content is not None else 0
+        content, tiers, (orders, revenue) = await self._repo.results(
+            self._db, offer.id, offer.currency, max(pieces, 1)
+        )
+        reach = sum(r for r, _ in tiers.values())
+        expected = sum(r * BENCHMARK_BP[Tier(tier)] for tier, (r, _) in tiers.items()) // 10_000
+        return SeedingResults(
+            cost_minor=taken * offer.cost_minor,
+            content_planned=content["planned"] if pieces else 0,
+            content_on_time=content["on_time"] if pieces else 0,
+            content_late=content["late"] if pieces else 0,
+            reach=reach if pieces else 0,
+            interactions=sum(i for _, i in tiers.values()) if pieces else 0,
+            expected_interactions=expected if pieces else 0,
+            orders=orders,
+            revenue_minor=revenue,
         )
 
     async def export(self, guild_id: int, offer_id: int, actor_id: int) -> list[ExportRow]:

@@ -12,6 +12,8 @@ from bot.clock import FrozenClock, to_epoch
 from bot.domain.deliverables import InvalidDue
 from bot.domain.gifts import ClaimState, InvalidAddress, InvalidOffer
 from bot.domain.jobs import JobKind
+from bot.domain.orders import EventKind, OrderEvent, Source
+from bot.i18n import render
 from bot.registry import Services
 from bot.services.gifts import AlreadyAnswered, GiftNotYours, OfferClosed, SoldOut
 
@@ -240,3 +242,65 @@ async def test_privacy_export_and_delete_cover_the_address(services: Services) -
         "SELECT detail FROM audit_log WHERE action = 'privacy.delete'"
     )
     assert json.loads(entry["detail"])["gift_addresses"] == 1
+
+
+async def test_status_shows_what_the_seeding_test_bought(
+    services: Services, clock: FrozenClock
+) -> None:
+    """Three accept, two are delivered: the cost of three units, one reel of two handed in
+    on time with its engagement against the nano benchmark, and only the delivered
+    creators' sales since delivery; cost per order from those."""
+    users = await _program(services, 3)
+    offer, _ = await _offer(
+        services, content_platform="instagram", content_kind="reel", content_days=14
+    )
+    for user in users:
+        await services.gifts.accept(await _claim(services, offer.id, user), user, "M", **ADDRESS)
+    codes = [
+        await services.db.fetch_val(
+            "SELECT d.code FROM discount_codes d JOIN creators c ON c.id = d.creator_id"
+            " WHERE c.user_id = ?",
+            user,
+        )
+        for user in users
+    ]
+
+    async def sell(order: str, code: str) -> None:
+        await services.conversions.ingest(
+            OrderEvent(
+                Source.SHOPIFY,
+                EventKind.SALE,
+                order,
+                clock.now(),
+                currency="EUR",
+                net_minor=5_000,
+                codes=(code,),
+            )
+        )
+
+    await sell("before", codes[0])  # before delivery: not the gift's doing
+    clock.advance(hours=1)
+    await services.gifts.mark(GUILD, offer.id, MANAGER, users[:2], delivered=True)
+    clock.advance(days=3)
+    first = await services.db.fetch_val("SELECT MIN(id) FROM deliverables")
+    await services.db.execute(
+        "UPDATE deliverables SET status = 'submitted', submitted_at = ?, reach = 1000,"
+        " likes = 40, comments = 5, shares = 5 WHERE id = ?",
+        to_epoch(clock.now()),
+        first,
+    )
+    await sell("after", codes[0])
+    await sell("undelivered", codes[2])  # the third creator's gift has not arrived
+    results = (await services.gifts.status(GUILD, offer.id)).results
+    assert results is not None
+    assert results.cost_minor == 3 * 2_495
+    assert (results.content_planned, results.content_on_time, results.content_late) == (2, 1, 0)
+    assert (results.reach, results.interactions, results.expected_interactions) == (1000, 50, 27)
+    assert (results.engagement_bp, results.vs_benchmark) == (500, 185)
+    assert (results.orders, results.revenue_minor, results.cpa_minor) == (1, 5_000, 7_485)
+    status = await services.gifts.status(GUILD, offer.id)
+    english = render("gifts.status", "en", s=status, tz="UTC")
+    assert "content 1 on time, 0 late, of 2 due" in english
+    assert "(185 % of the tier benchmark)" in english and "cost per order €74.85" in english
+    dutch = render("gifts.status", "nl", s=status, tz="UTC")
+    assert "kosten per bestelling €\xa074,85" in dutch and "1 op tijd" in dutch
