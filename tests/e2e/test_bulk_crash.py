@@ -78,6 +78,20 @@ def _query(database: Path, sql: str) -> list[tuple[Any, ...]]:
         return connection.execute(sql).fetchall()
 
 
+def bot_env(emu: DiscordEmulator, database: Path, folder: Path) -> dict[str, str]:
+    """The environment of a `python -m bot run` against ``emu`` on ``database``."""
+    return {
+        **os.environ,
+        "DISCORD_TOKEN": emu.token,
+        "DISCORD_API_BASE": emu.api_base,
+        "DISCORD_GATEWAY_URL": emu.gateway_url,
+        "CREATORBOT_DATABASE_URL": f"sqlite:///{database}",
+        "CREATORBOT_HTTP_PORT": str(_free_port()),
+        "CREATORBOT_CONFIG": str(folder / "none.toml"),
+        "CREATORBOT_SWEEP_SECONDS": "1",
+    }
+
+
 async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -104,16 +118,7 @@ async def test_sigkill_half_way_approves_each_once_with_one_dm(tmp_path: Path) -
             guild.add_member(user)
         database = tmp_path / "crash.db"
         await _seed(database, guild, review, role, users)
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": emu.token,
-            "DISCORD_API_BASE": emu.api_base,
-            "DISCORD_GATEWAY_URL": emu.gateway_url,
-            "CREATORBOT_DATABASE_URL": f"sqlite:///{database}",
-            "CREATORBOT_HTTP_PORT": str(_free_port()),
-            "CREATORBOT_CONFIG": str(tmp_path / "none.toml"),
-            "CREATORBOT_SWEEP_SECONDS": "1",
-        }
+        env = bot_env(emu, database, tmp_path)
         welcomed = lambda: sum(len(emu.dms(u.id)) for u in users)  # noqa: E731
 
         process = await _start(env)

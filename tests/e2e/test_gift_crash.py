@@ -3,7 +3,6 @@ killed after ~20 offer DMs and started again on the same database."""
 
 from __future__ import annotations
 
-import os
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from bot.app import open_services
 from bot.config import load_settings
 from emulators.discord import DiscordEmulator
-from tests.e2e.test_bulk_crash import MANAGE_GUILD, _free_port, _query, _start, _until
+from tests.e2e.test_bulk_crash import MANAGE_GUILD, _query, _start, _until, bot_env
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -59,16 +58,7 @@ async def test_sigkill_half_way_offers_each_creator_once(tmp_path: Path) -> None
             guild.add_member(user)
         database = tmp_path / "gifts.db"
         await _seed(database, guild, review, users)
-        env = {
-            **os.environ,
-            "DISCORD_TOKEN": emu.token,
-            "DISCORD_API_BASE": emu.api_base,
-            "DISCORD_GATEWAY_URL": emu.gateway_url,
-            "CREATORBOT_DATABASE_URL": f"sqlite:///{database}",
-            "CREATORBOT_HTTP_PORT": str(_free_port()),
-            "CREATORBOT_CONFIG": str(tmp_path / "none.toml"),
-            "CREATORBOT_SWEEP_SECONDS": "1",
-        }
+        env = bot_env(emu, database, tmp_path)
 
         def offered() -> list[int]:
             return [sum(1 for m in emu.dms(u.id) if m.components) for u in users]
