@@ -171,24 +171,32 @@ class GiftRepository:
         )
         return None if row is None else _claim(row)
 
-    async def delivered_since(
-        self, q: Queries, since: int
+    async def untold_deliveries(
+        self, q: Queries, since: int, key_prefix: str
     ) -> list[tuple[GiftClaim, GiftOffer, int | None]]:
-        """Claims delivered at or after ``since``, with their offer and the due time of
-        the content their delivery planned."""
-        rows = await q.fetch_all(
-            _CLAIM + " WHERE g.state = 'delivered' AND g.delivered_at >= ? ORDER BY g.id",
-            since,
-        )
+        """Claims delivered at or after ``since`` whose "arrived" notice (keyed
+        ``key_prefix`` + the claim's id) was never claimed, with their offer and the due time
+        of the content their delivery planned. One query; offers read once each."""
+        query = """
+            SELECT g.*, o.guild_id, c.user_id, c.locale, c.handle, d.due_at AS content_due_at
+            FROM gift_claims g
+            JOIN gift_offers o ON o.id = g.offer_id
+            JOIN creators c ON c.id = g.creator_id
+            LEFT JOIN deliverables d ON d.id = g.deliverable_id
+            WHERE g.state = 'delivered' AND g.delivered_at >= ?
+              AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = ? || g.id)
+            ORDER BY g.id
+        """
+        rows = await q.fetch_all(query, since, key_prefix)
+        offers: dict[int, GiftOffer] = {}
         found = []
         for row in rows:
             claim = _claim(row)
-            offer = await self.offer(q, claim.offer_id)
-            assert offer is not None
-            due = await q.fetch_val(
-                "SELECT due_at FROM deliverables WHERE id = ?", claim.deliverable_id
-            )
-            found.append((claim, offer, due))
+            if claim.offer_id not in offers:
+                offer = await self.offer(q, claim.offer_id)
+                assert offer is not None
+                offers[claim.offer_id] = offer
+            found.append((claim, offers[claim.offer_id], row["content_due_at"]))
         return found
 
     async def results(

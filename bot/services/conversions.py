@@ -329,9 +329,7 @@ class ConversionService:
                 plan = await self._money.plan(tx, plan_id)
                 if plan is not None:
                     return plan.recurring
-        plan = await self._money.plan(
-            tx, await self._campaigns.ensure_default_plan(tx, guild_id, to_epoch(self._clock.now()))
-        )
+        plan = await self._money.plan(tx, await self._default_plan_id(tx, guild_id))
         assert plan is not None
         return plan.recurring
 
@@ -414,16 +412,20 @@ class ConversionService:
                 plan = await self._money.plan(tx, plan_id)
                 if plan is not None:
                     return plan
+        plan = await self._money.plan(tx, await self._default_plan_id(tx, guild_id))
+        assert plan is not None
+        return plan
+
+    async def _default_plan_id(self, tx: Transaction, guild_id: int) -> int:
+        """The server's default plan, made on first use and then remembered (a default plan
+        is never deleted; its rate follows /setup), so later orders need no write for it."""
         default_id = self._default_plans.get(guild_id)
         if default_id is None:
             default_id = await self._campaigns.ensure_default_plan(
                 tx, guild_id, to_epoch(self._clock.now())
             )
-            # Safe to keep: a default plan is never deleted; its rate follows /setup.
             self._default_plans[guild_id] = default_id
-        plan = await self._money.plan(tx, default_id)
-        assert plan is not None
-        return plan
+        return default_id
 
     async def _fraud_check(
         self,

@@ -713,13 +713,12 @@ class GiftService:
         """Gifts delivered in the last ``days`` whose creator was never told (marked by the
         shop's webhook, or a DM cut off by a crash): the sweep sends their DM."""
         since = to_epoch(self._clock.now()) - days * 86_400
+        prefix = notices.key_prefix(notices.NoticeKind.GIFT_DELIVERED)
         found = []
-        for claim, offer, due_at in await self._repo.delivered_since(self._db, since):
+        for claim, offer, due_at in await self._repo.untold_deliveries(self._db, since, prefix):
             if claim.user_id is None:
                 continue
             notice = notices.gift_delivered(claim.guild_id, claim.user_id, claim.id)
-            if await self._notifications.status(notice) is not None:
-                continue
             settings = await self._settings.get(claim.guild_id)
             due = (from_epoch(due_at),) if due_at is not None else ()
             found.append(DeliveredGift(offer, claim, notice, due, settings.timezone))  # type: ignore[arg-type]
