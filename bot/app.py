@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db.adjustments_repo import AdjustmentRepository
 from bot.db.applications_repo import ApplicationRepository
 from bot.db.audit_repo import AuditRepository
+from bot.db.bounties_repo import BountyRepository
 from bot.db.broadcasts_repo import BroadcastRepository
 from bot.db.bulk_requests_repo import BulkRequestRepository
 from bot.db.campaigns_repo import CampaignCatalog, CampaignRepository
@@ -42,6 +43,7 @@ from bot.domain.sites import shop_hosts
 from bot.metrics import Metrics
 from bot.registry import Services
 from bot.schedule import Schedule
+from bot.services.bounties import BountyService
 from bot.services.broadcasts import BroadcastService
 from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
@@ -202,6 +204,21 @@ async def open_services(
         shopify,
     )
     schedule.add_sweep_task("erase gift addresses", gifts.erase_expired)
+    bounties = BountyService(
+        db,
+        BountyRepository(),
+        JobRepository(),
+        jobs,
+        segments,
+        CreatorRepository(),
+        MoneyRepository(),
+        ledger,
+        notifications,
+        settings,
+        audit,
+        clock,
+    )
+    schedule.add_sweep_task("bounties", bounties.sweep)
     return Services(
         config=config,
         clock=clock,
@@ -248,6 +265,7 @@ async def open_services(
         levels=levels,
         segments=segments,
         gifts=gifts,
+        bounties=bounties,
         broadcasts=BroadcastService(
             db,
             BroadcastRepository(),

@@ -45,6 +45,15 @@ def name_choices(names: Iterable[str], current: str) -> list[app_commands.Choice
     return [app_commands.Choice(name=n, value=n) for n in matching[:25]]
 
 
+async def segment_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete of a segment option: ``all`` and the server's segments."""
+    assert interaction.guild_id is not None
+    names = await services(interaction).segments.names(interaction.guild_id)
+    return name_choices(["all", *names], current)
+
+
 def services(interaction: discord.Interaction) -> Services:
     return cast("CreatorBot", interaction.client).services
 

@@ -14,6 +14,7 @@ from bot.db.audit_repo import AuditRepository
 from bot.db.connection import Database
 from bot.metrics import Metrics
 from bot.schedule import Schedule
+from bot.services.bounties import BountyService
 from bot.services.broadcasts import BroadcastService
 from bot.services.bulk_requests import BulkRequestService
 from bot.services.campaigns import CampaignService
@@ -73,6 +74,7 @@ class Services:
     segments: SegmentService
     broadcasts: BroadcastService
     gifts: GiftService
+    bounties: BountyService
     bulk_requests: BulkRequestService
     code_sync: CodeSyncService
     sites: SiteService

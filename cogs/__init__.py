@@ -19,4 +19,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.broadcasts",
     "cogs.sites",
     "cogs.gifts",
+    "cogs.bounties",
 )

@@ -329,6 +329,7 @@ class MoneyRepository:
         deliverable_id: int | None,
         plan_id: int | None,
         kind: str,
+        bounty_entry_id: int | None = None,
         currency: str,
         amount_minor: int,
         state: str,
@@ -339,10 +340,10 @@ class MoneyRepository:
     ) -> int:
         query = """
             INSERT INTO commissions (
-                guild_id, creator_id, conversion_id, deliverable_id, plan_id, kind,
-                currency, amount_minor, state, hold_reason, approve_after, created_at,
-                updated_at
-            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                guild_id, creator_id, conversion_id, deliverable_id, bounty_entry_id,
+                plan_id, kind, currency, amount_minor, state, hold_reason, approve_after,
+                created_at, updated_at
+            ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
         new_id = await tx.insert(
             query,
@@ -350,6 +351,7 @@ class MoneyRepository:
             creator_id,
             conversion_id,
             deliverable_id,
+            bounty_entry_id,
             plan_id,
             kind,
             currency,

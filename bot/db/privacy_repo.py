@@ -19,6 +19,7 @@ SELF_SERVICE_ACTIONS = (
     "site.remove",
     "gift.accept",
     "gift.decline",
+    "bounty.submit",
 )
 
 
@@ -221,3 +222,21 @@ class PrivacyRepository:
             WHERE creator_id = ? AND address IS NOT NULL
         """
         return await tx.execute(query, now, creator_id)
+
+    # --- bounties -------------------------------------------------------------------------
+
+    async def bounty_entries(self, q: Queries, creator_id: int) -> list[dict[str, Any]]:
+        """The member's bounty entries: the post handed in, the outcome and the reward."""
+        query = """
+            SELECT b.title, e.status, e.url, e.place, e.reward_minor, b.currency,
+                   e.submitted_at, e.reached_at, e.decided_at
+            FROM bounty_entries e JOIN bounties b ON b.id = e.bounty_id
+            WHERE e.creator_id = ? ORDER BY e.id
+        """
+        return _dicts(await q.fetch_all(query, creator_id))
+
+    async def erase_bounty_posts(self, tx: Transaction, creator_id: int) -> int:
+        """Forget the URLs of the member's bounty posts (they name the creator); a win and
+        its reward stay, anonymised with the creator."""
+        query = "UPDATE bounty_entries SET url = NULL WHERE creator_id = ? AND url IS NOT NULL"
+        return await tx.execute(query, creator_id)

@@ -62,6 +62,7 @@ class CreatorCommissions:
     commission_minor: int
     fee_minor: int
     recurring_minor: int = 0  # the part of commission_minor earned on returning customers
+    bounty_minor: int = 0  # bounty rewards (not part of commission_minor)
 
 
 @dataclass(frozen=True)
@@ -219,21 +220,23 @@ class ReportRepository:
     async def commissions_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int
     ) -> list[CreatorCommissions]:
-        """Commission and deliverable fees of each creator, created in the range, net of
-        reversals (a fully reversed commission counts 0)."""
+        """Commission, deliverable fees and bounty rewards of each creator, created in the
+        range, net of reversals (a fully reversed commission counts 0)."""
         query = """
             SELECT m.creator_id,
-                   sum(CASE WHEN m.kind <> 'fee' THEN m.amount_minor - m.reversed_minor
-                       ELSE 0 END),
+                   sum(CASE WHEN m.kind NOT IN ('fee', 'bounty')
+                       THEN m.amount_minor - m.reversed_minor ELSE 0 END),
                    sum(CASE WHEN m.kind = 'fee' THEN m.amount_minor - m.reversed_minor ELSE 0 END),
                    sum(CASE WHEN v.attribution = 'recurring'
+                       THEN m.amount_minor - m.reversed_minor ELSE 0 END),
+                   sum(CASE WHEN m.kind = 'bounty'
                        THEN m.amount_minor - m.reversed_minor ELSE 0 END)
             FROM commissions m LEFT JOIN conversions v ON v.id = m.conversion_id
             WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?
             GROUP BY m.creator_id
         """
         rows = await q.fetch_all(query, guild_id, since, until)
-        return [CreatorCommissions(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        return [CreatorCommissions(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     async def gifts_by_creator(
         self, q: Queries, guild_id: int, since: int, until: int, currency: str

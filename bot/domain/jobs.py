@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     BROADCAST = "broadcast"
     BULK_DELIVERABLES = "bulk_deliverables"
     GIFT_OFFER = "gift_offer"
+    BOUNTY_ANNOUNCE = "bounty_announce"
 
 
 class JobState(StrEnum):

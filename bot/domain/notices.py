@@ -30,6 +30,11 @@ class NoticeKind(StrEnum):
     SITE_DECISION = "site"  # a manager approved or rejected a creator's DirectLink site
     GIFT_OFFER = "gift-offer"  # a gift offer with Accept / Decline, one DM per creator
     GIFT_DELIVERED = "gift-delivered"  # a gift arrived: the expected content's due date
+    BOUNTY = "bounty"  # a new bounty, one DM per creator of its segment
+    BOUNTY_POST = "bounty-post"  # the same bounty announced once in a channel
+    BOUNTY_WON = "bounty-won"  # a creator won a bounty (DM)
+    BOUNTY_WIN_POST = "bounty-win-post"  # the same win announced once in the bounty's channel
+    BOUNTY_REJECTED = "bounty-reject"  # a manager rejected a bounty submission
 
 
 _PREFIX = {
@@ -49,6 +54,11 @@ _PREFIX = {
     NoticeKind.SITE_DECISION: "site",
     NoticeKind.GIFT_OFFER: "gift-offer",
     NoticeKind.GIFT_DELIVERED: "gift-delivered",
+    NoticeKind.BOUNTY: "bounty",
+    NoticeKind.BOUNTY_POST: "bounty-post",
+    NoticeKind.BOUNTY_WON: "bounty-won",
+    NoticeKind.BOUNTY_WIN_POST: "bounty-win-post",
+    NoticeKind.BOUNTY_REJECTED: "bounty-reject",
 }
 
 
@@ -166,3 +176,31 @@ def gift_delivered(guild_id: int, user_id: int, claim_id: int) -> Notice:
     """A creator's gift was marked delivered: told once per gift."""
     key = dedupe_key(NoticeKind.GIFT_DELIVERED, claim_id)
     return Notice(NoticeKind.GIFT_DELIVERED, guild_id, user_id, key)
+
+
+def bounty(guild_id: int, user_id: int, bounty_id: int, creator_id: int) -> Notice:
+    """One bounty announced to one creator: sent once, even if its job is resumed."""
+    key = dedupe_key(NoticeKind.BOUNTY, bounty_id, creator_id)
+    return Notice(NoticeKind.BOUNTY, guild_id, user_id, key)
+
+
+def bounty_post_key(bounty_id: int) -> str:
+    """The key of a bounty's one announcement in a channel."""
+    return dedupe_key(NoticeKind.BOUNTY_POST, bounty_id)
+
+
+def bounty_won(guild_id: int, user_id: int, entry_id: int) -> Notice:
+    """A win: an entry wins once, so it is told once."""
+    key = dedupe_key(NoticeKind.BOUNTY_WON, entry_id)
+    return Notice(NoticeKind.BOUNTY_WON, guild_id, user_id, key)
+
+
+def bounty_win_post_key(entry_id: int) -> str:
+    """The key of a win's one announcement in the bounty's channel."""
+    return dedupe_key(NoticeKind.BOUNTY_WIN_POST, entry_id)
+
+
+def bounty_rejected(guild_id: int, user_id: int, entry_id: int, decided_at: int) -> Notice:
+    """A submission's rejection; a submission handed in again and rejected again is told."""
+    key = dedupe_key(NoticeKind.BOUNTY_REJECTED, entry_id, decided_at)
+    return Notice(NoticeKind.BOUNTY_REJECTED, guild_id, user_id, key)

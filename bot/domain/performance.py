@@ -47,6 +47,8 @@ class Performance:
     interactions: int = 0
     # The part of ``commission_minor`` earned on returning customers' orders and renewals.
     recurring_minor: int = 0
+    # Bounty rewards (commissions of kind ``bounty``): a cost, not earned by clicks.
+    bounty_minor: int = 0
 
     def __add__(self, other: Performance) -> Performance:
         return Performance(
@@ -61,13 +63,15 @@ class Performance:
 
     @property
     def cost_minor(self) -> int:
-        """What the program paid for this: commissions, deliverable fees and gifts."""
-        return self.commission_minor + self.fee_minor + self.gift_minor
+        """What the program paid for this: commissions, deliverable fees, bounty rewards
+        and gifts."""
+        return self.commission_minor + self.fee_minor + self.bounty_minor + self.gift_minor
 
     @property
     def earned_minor(self) -> int:
-        """What the creator(s) earned: commissions and fees (gifts are not paid out)."""
-        return self.commission_minor + self.fee_minor
+        """What the creator(s) earned: commissions, fees and bounty rewards (gifts are not
+        paid out)."""
+        return self.commission_minor + self.fee_minor + self.bounty_minor
 
     @property
     def conversion_rate_bp(self) -> int | None:

@@ -357,10 +357,7 @@ class BroadcastService:
     async def send(self, recipient: Recipient, sender: Sender) -> Delivery:
         """Send a recipient's DM once; a duplicate reports what became of the first one."""
         assert recipient.notice is not None
-        delivery = await self._notifications.send(recipient.notice, sender)
-        if delivery is Delivery.DUPLICATE:
-            delivery = await self._notifications.status(recipient.notice) or Delivery.FAILED
-        return delivery
+        return await self._notifications.send_once(recipient.notice, sender)
 
     async def settle(self, recipient: Recipient, sender: Sender, sent_already: Probe) -> Delivery:
         """A DM a stopped run claimed but never recorded: sent unless the creator has it."""

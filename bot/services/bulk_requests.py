@@ -333,7 +333,4 @@ class BulkRequestService:
     async def tell(self, step: BulkItem, sender: Sender) -> Delivery:
         """Tell the creator about their new deliverables, once per request."""
         assert step.notice is not None
-        delivery = await self._notifications.send(step.notice, sender)
-        if delivery is Delivery.DUPLICATE:
-            delivery = await self._notifications.status(step.notice) or Delivery.FAILED
-        return delivery
+        return await self._notifications.send_once(step.notice, sender)

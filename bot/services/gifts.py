@@ -375,10 +375,7 @@ class GiftService:
     async def send(self, recipient: OfferRecipient, sender: Sender) -> Delivery:
         """Send a creator's offer DM once; a duplicate reports what became of the first."""
         assert recipient.notice is not None
-        delivery = await self._notifications.send(recipient.notice, sender)
-        if delivery is Delivery.DUPLICATE:
-            delivery = await self._notifications.status(recipient.notice) or Delivery.FAILED
-        return delivery
+        return await self._notifications.send_once(recipient.notice, sender)
 
     async def settle(
         self, recipient: OfferRecipient, sender: Sender, sent_already: Probe

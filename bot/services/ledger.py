@@ -1,7 +1,7 @@
 """Moving a commission's money: its row and its ledger entries, together.
 
 Used inside the caller's transaction by every path that creates or moves money: sales and
-leads (conversions), refunds, deliverable fees, manual corrections, payouts.
+leads (conversions), refunds, deliverable fees, bounty rewards, manual corrections, payouts.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ async def accrue(
     hold_reason: str | None = None,
     conversion_id: int | None = None,
     deliverable_id: int | None = None,
+    bounty_entry_id: int | None = None,
     plan_id: int | None = None,
     actor_id: int | None = None,
 ) -> CommissionRow:
@@ -46,6 +47,7 @@ async def accrue(
         creator_id=creator_id,
         conversion_id=conversion_id,
         deliverable_id=deliverable_id,
+        bounty_entry_id=bounty_entry_id,
         plan_id=plan_id,
         kind=kind,
         currency=currency,

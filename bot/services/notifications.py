@@ -80,6 +80,14 @@ class NotificationService:
             )
         return outcome
 
+    async def send_once(self, notice: Notice, send: Sender) -> Delivery:
+        """:meth:`send`, where a duplicate (a resumed job's item) reports what became of the
+        first sending instead."""
+        delivery = await self.send(notice, send)
+        if delivery is Delivery.DUPLICATE:
+            delivery = await self.status(notice) or Delivery.FAILED
+        return delivery
+
     async def send(self, notice: Notice, send: Sender) -> Delivery:
         """Deliver a notice once per its dedupe key."""
         return await self.deliver(

@@ -2,14 +2,15 @@
 
 ``export`` gathers one member's data in one server: applications, creator record, codes,
 links, click counts (never visitor hashes), attributed conversions, commissions, payouts, the
-payout method (masked), contracts, deliverables, DirectLink sites and notifications.
+payout method (masked), contracts, deliverables, DirectLink sites, gifts, bounty entries
+and notifications.
 
 ``erase`` removes what identifies them in ONE transaction and keeps the anonymised money
 records (conversions, commissions, the ledger, payout items) that the brand's bookkeeping
 needs: creators.handle/email/user_id, applications' handle/email/profile_url/user_id and the
 free text about them, the payout method, visitor hashes of their clicks and conversions, and
-the link between them and their notifications; their DirectLink sites are deleted (which
-frees the claims). The creator row stays as ``erased-<id>``,
+the link between them and their notifications, and the URLs of their bounty posts; their
+DirectLink sites are deleted (which frees the claims). The creator row stays as ``erased-<id>``,
 removed, with its discount code inactive.
 """
 
@@ -52,6 +53,7 @@ _TIME_FIELDS = (
     "shipped_at",
     "delivered_at",
     "address_erased_at",
+    "reached_at",
 )
 _SNOWFLAKE_SUFFIXES = ("guild_id", "user_id", "_channel_id", "_message_id", "_by")
 
@@ -147,6 +149,7 @@ class PrivacyService:
             )
             data["sites"] = _times(await self._sites.export(q, creator.id))
             data["gifts"] = _times(await self._repo.gifts(q, creator.id))
+            data["bounties"] = _times(await self._repo.bounty_entries(q, creator.id))
         async with self._db.transaction() as tx:
             await self._audit.record(
                 tx,
@@ -192,6 +195,7 @@ class PrivacyService:
                 await self._repo.erase_visitor_hashes(tx, creator.id)
                 await self._repo.erase_deliverable_posts(tx, creator.id, now)
                 await self._repo.erase_contract_titles(tx, creator.id)
+                await self._repo.erase_bounty_posts(tx, creator.id)
                 # The URLs name the creator; deleting them also frees the claims.
                 await self._sites.erase(tx, creator.id)
             await self._repo.detach_notifications(tx, guild_id, user_id)

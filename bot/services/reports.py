@@ -1,10 +1,10 @@
 """Use case: ``/report`` — program analytics by creator and by tier, with a CSV export.
 
 Cost of a creator = commissions earned on orders and leads (net of reversals) + fixed
-deliverable fees (commissions of kind ``fee``) + gifted products (``gifts``), all recorded in
-the period. Engagement comes from the metrics of the posts handed in during the period
-(submitted or approved deliverables) and is compared with the tier's benchmark. Money stays
-in integer minor units until rendered.
+deliverable fees (commissions of kind ``fee``) + bounty rewards (kind ``bounty``) + gifted
+products (``gifts``), all recorded in the period. Engagement comes from the metrics of the
+posts handed in during the period (submitted or approved deliverables) and is compared with
+the tier's benchmark. Money stays in integer minor units until rendered.
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ async def performance_by_creator(
             commission_minor=m.commission_minor,
             fee_minor=m.fee_minor,
             recurring_minor=m.recurring_minor,
+            bounty_minor=m.bounty_minor,
         )
     if costs:
         for g in await repo.gifts_by_creator(db, guild_id, since, until, currency):
@@ -295,6 +296,7 @@ CSV_COLUMNS = (
     "attribution",
     "orders_share_pct",
     "revenue_share_pct",
+    "bounty_rewards",
 )
 
 
@@ -365,6 +367,7 @@ def report_csv(report: ProgramReport) -> bytes:
                 "",
                 "",
                 "",
+                _amount(c.performance.bounty_minor, digits),
             ]
         )
     for t in report.tiers:
@@ -390,6 +393,7 @@ def report_csv(report: ProgramReport) -> bytes:
                 "",
                 "",
                 "",
+                _amount(t.performance.bounty_minor, digits),
             ]
         )
     writer.writerow(
@@ -411,6 +415,7 @@ def report_csv(report: ProgramReport) -> bytes:
             "",
             "",
             "",
+            _amount(report.total.bounty_minor, digits),
         ]
     )
     for m in report.methods:
@@ -431,6 +436,7 @@ def report_csv(report: ProgramReport) -> bytes:
                 m.method.value,
                 _percent(m.orders_share_bp),
                 _percent(m.revenue_share_bp),
+                "",
             ]
         )
     return buffer.getvalue().encode("utf-8")

@@ -324,6 +324,7 @@ class SummaryService:
             revenue_minor=sum(d.revenue_minor for d in day_orders),
             commission_minor=earned.commission_minor,
             fee_minor=earned.fee_minor,
+            bounty_minor=earned.bounty_minor,
         )
         days = tuple(
             DayNumbers(day, clicks.clicks, clicks.unique_clicks, orders.orders)

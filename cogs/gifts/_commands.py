@@ -18,6 +18,7 @@ from bot.interactions import (
     ManagerGroup,
     lang,
     reply,
+    segment_choices,
     services,
 )
 from bot.notify import send_dm
@@ -244,11 +245,7 @@ class GiftGroup(
     async def _segment(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        assert interaction.guild_id is not None
-        names = await services(interaction).segments.names(interaction.guild_id)
-        needle = current.strip().lower()
-        matching = [n for n in ["all", *names] if needle in n.lower()]
-        return [app_commands.Choice(name=n, value=n) for n in matching[:25]]
+        return await segment_choices(interaction, current)
 
     @create.autocomplete("content_template")
     async def _template(
