@@ -72,13 +72,22 @@ class ReportsCog(commands.Cog):
             value=render("reports.methods", language, methods=report.methods, **common),
             inline=False,
         )
+        seeding = await svc.gifts.seeding(interaction.guild_id, report.since, report.until)
+        if seeding:
+            embed.add_field(
+                name=render("reports.seeding_title", language),
+                value=render(
+                    "reports.seeding", language, offers=seeding[:5], more=len(seeding) - 5
+                ),
+                inline=False,
+            )
         embed.set_footer(text=render("reports.footer", language, timezone=report.timezone))
         local_day = report.until.astimezone(ZoneInfo(report.timezone))
         filename = f"creator-report-{chosen}-{local_day:%Y-%m-%d}.csv"
         await reply(
             interaction,
             embed=embed,
-            files=[discord.File(io.BytesIO(report_csv(report)), filename=filename)],
+            files=[discord.File(io.BytesIO(report_csv(report, seeding)), filename=filename)],
         )
 
 

@@ -512,6 +512,17 @@ class GiftService:
             results=await self._results(offer, count(*TAKEN)),
         )
 
+    async def seeding(
+        self, guild_id: int, since: datetime | None, until: datetime
+    ) -> list[OfferStatus]:
+        """``/report``: each offer made in ``[since, until)`` (``since`` None: all time) with
+        its seeding results, newest first (the 100 newest offers are looked at)."""
+        return [
+            await self.status(guild_id, offer.id)
+            for offer in await self.offers(guild_id)
+            if (since is None or since <= offer.created_at) and offer.created_at < until
+        ]
+
     async def _results(self, offer: GiftOffer, taken: int) -> SeedingResults:
         """The seeding test's cost against the content and the sales it brought."""
         pieces = offer.content.count if offer.content is not None else 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +22,7 @@ from bot.clock import Clock, to_epoch
 from bot.db.connection import Database
 from bot.db.reports_repo import ReportRepository
 from bot.domain.attribution import Method
+from bot.domain.gifts import OfferStatus
 from bot.domain.performance import Performance, engagement_vs_benchmark
 from bot.domain.tiers import BENCHMARK_BP, Tier
 from bot.domain.weeks import period_start
@@ -335,13 +336,16 @@ def _csv_numbers(p: Performance, digits: int) -> list[str | int]:
     ]
 
 
-def report_csv(report: ProgramReport) -> bytes:
-    """Every creator row, then one row per tier, the program total and one row per
-    attribution method (UTF-8, with header).
+def report_csv(report: ProgramReport, seeding: Sequence[OfferStatus] = ()) -> bytes:
+    """Every creator row, then one row per tier, the program total, one row per
+    attribution method and one per gift offer of the period (UTF-8, with header).
 
     Amounts are decimals in the program currency (``12.50``), rates are percentages. The
     method rows leave the customer columns empty and fill the last three: the method, and
-    its share of the attributed orders and of their net revenue.
+    its share of the attributed orders and of their net revenue. An offer row has the offer's
+    id and product in the creator columns, the creators who accepted in ``creators``, and
+    its seeding results: orders and revenue since delivery, the gift cost, the cost per
+    order and the content's reach and engagement against the tier benchmark.
     """
     digits = get_currency_precision(report.currency)
     buffer = io.StringIO()
@@ -436,6 +440,38 @@ def report_csv(report: ProgramReport) -> bytes:
                 m.method.value,
                 _percent(m.orders_share_bp),
                 _percent(m.revenue_share_bp),
+                "",
+            ]
+        )
+    for s in seeding:
+        r = s.results
+        assert r is not None
+        numbers = [""] * len(_csv_numbers(Performance(), digits))
+        numbers[2] = r.orders
+        numbers[3] = _amount(r.revenue_minor, digits)
+        numbers[9] = _amount(r.cost_minor, digits)
+        numbers[10] = _amount(r.cost_minor, digits)
+        numbers[11] = _amount(r.cpa_minor, digits)
+        numbers[12:16] = [
+            "",
+            r.reach,
+            r.interactions,
+            _percent(r.engagement_bp),
+        ]
+        writer.writerow(
+            [
+                "offer",
+                s.offer.id,
+                "",
+                _text(s.offer.product),
+                "",
+                s.offer.state.value,
+                s.accepted,
+                *numbers,
+                "",
+                "" if r.vs_benchmark is None else r.vs_benchmark,
+                report.currency,
+                *[""] * 6,
                 "",
             ]
         )

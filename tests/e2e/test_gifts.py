@@ -380,3 +380,23 @@ async def test_the_offer_buttons_work_after_a_restart(world: LocalDiscord) -> No
     assert all(len([m for m in world.emu.dms(x.id) if m.components]) == 1 for x in members)
     done = await _accept(world, members[0], "M")
     assert done.content.startswith("🎉 It is yours: **Winter hoodie** (M)")
+
+
+async def test_the_report_shows_each_offer_of_the_period(
+    world: LocalDiscord, clock: FrozenClock
+) -> None:
+    """/report has a seeding field per offer and an ``offer`` row in its CSV."""
+    members = await approved_creators(world, 2, prefix="rep")
+    offer_id = await _offer(world)
+    await _accept(world, members[0], "M")
+    clock.advance(minutes=1)
+    it = await world.emu.invoke(
+        world.cast.manager.id, "report", options={"period": "all"}, guild_id=world.cast.guild.id
+    )
+    await it.wait_followups(1)
+    answer = it.followups[0]
+    [field] = [f for f in answer.embeds[0]["fields"] if f["name"].startswith("Seeding")]
+    assert field["value"].startswith("**Winter hoodie** · cost €24.95 · 1 accepted, 0 delivered")
+    rows = list(csv.DictReader(io.StringIO(answer.attachments[0].content.decode("utf-8"))))
+    [row] = [r for r in rows if r["row"] == "offer"]
+    assert (row["creator_id"], row["creators"], row["gift_costs"]) == (str(offer_id), "1", "24.95")

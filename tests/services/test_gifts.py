@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from datetime import timedelta
 
@@ -16,6 +18,7 @@ from bot.domain.orders import EventKind, OrderEvent, Source
 from bot.i18n import render
 from bot.registry import Services
 from bot.services.gifts import AlreadyAnswered, GiftNotYours, OfferClosed, SoldOut
+from bot.services.reports import report_csv
 
 GUILD, MANAGER = 1, 900
 ADDRESS = {
@@ -304,3 +307,32 @@ async def test_status_shows_what_the_seeding_test_bought(
     assert "(185 % of the tier benchmark)" in english and "cost per order €74.85" in english
     dutch = render("gifts.status", "nl", s=status, tz="UTC")
     assert "kosten per bestelling €\xa074,85" in dutch and "1 op tijd" in dutch
+
+    # /report shows the same seeding results per offer, side by side with the program.
+    report = await services.reports.report(GUILD, "all")
+    seeding = await services.gifts.seeding(GUILD, report.since, report.until)
+    assert [s.offer.id for s in seeding] == [offer.id]
+    section = render("reports.seeding", "en", offers=seeding, more=0)
+    assert "**Winter hoodie** · cost €74.85 · 3 accepted, 2 delivered" in section
+    assert "content 1/2 on time" in section and "CPA €74.85" in section
+    rows = list(csv.DictReader(io.StringIO(report_csv(report, seeding).decode())))
+    [row] = [r for r in rows if r["row"] == "offer"]
+    assert (row["creator_id"], row["handle"], row["creators"]) == (
+        str(offer.id),
+        "Winter hoodie",
+        "3",
+    )
+    assert (row["orders"], row["net_revenue"], row["gift_costs"], row["cpa"]) == (
+        "1",
+        "50.00",
+        "74.85",
+        "74.85",
+    )
+    assert (row["reach"], row["engagement_rate_pct"], row["engagement_vs_benchmark_pct"]) == (
+        "1000",
+        "5.00",
+        "185",
+    )
+    assert len(row) == len(rows[0])
+    after_it = offer.created_at + timedelta(seconds=1)
+    assert await services.gifts.seeding(GUILD, after_it, clock.now()) == []  # made before
