@@ -43,6 +43,7 @@ def _offer(row: sqlite3.Row) -> GiftOffer:
         recipients=row["recipients"],
         created_at=from_epoch(row["created_at"]),  # type: ignore[arg-type]
         job_id=row["job_id"],
+        phone_required=bool(row["phone_required"]),
     )
 
 
@@ -95,13 +96,14 @@ class GiftRepository:
         job_id: int,
         actor_id: int,
         now: int,
+        phone_required: bool = False,
     ) -> int:
         query = """
             INSERT INTO gift_offers (guild_id, product, variants, cost_minor, currency, quantity,
                                      deadline_at, segment, content_platform, content_kind,
                                      content_days, content_count, recipients, job_id,
-                                     created_by, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     created_by, created_at, phone_required)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
         offer_id = await tx.insert(
             query,
@@ -121,6 +123,7 @@ class GiftRepository:
             job_id,
             actor_id,
             now,
+            int(phone_required),
         )
         assert offer_id is not None
         return offer_id

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+import phonenumbers
 import pycountry
 
 from bot.domain.performance import ratio
@@ -22,6 +23,7 @@ MAX_VARIANTS = 25  # what one Discord select menu can offer
 MAX_VARIANT = 80
 MAX_PRODUCT = 100
 MAX_FIELD = 100  # each address field
+MAX_PHONE = 30
 MAX_QUANTITY = 100_000
 
 
@@ -94,6 +96,7 @@ class GiftOffer:
     recipients: int
     created_at: datetime
     job_id: int | None = None
+    phone_required: bool = False
 
     @property
     def left(self) -> int:
@@ -114,19 +117,30 @@ class Address:
     postcode: str = field(repr=False)
     city: str = field(repr=False)
     country: str = field(repr=False)
+    phone: str | None = field(default=None, repr=False)  # E.164, only if the offer asks
 
     def to_json(self) -> dict[str, str]:
-        return {
+        data = {
             "name": self.name,
             "street": self.street,
             "postcode": self.postcode,
             "city": self.city,
             "country": self.country,
         }
+        if self.phone:
+            data["phone"] = self.phone
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, str]) -> Address:
-        return cls(data["name"], data["street"], data["postcode"], data["city"], data["country"])
+        return cls(
+            data["name"],
+            data["street"],
+            data["postcode"],
+            data["city"],
+            data["country"],
+            data.get("phone"),
+        )
 
 
 @dataclass(frozen=True)
@@ -281,8 +295,30 @@ def normalise_postcode(country: str, text: str) -> str | None:
     return _format_postcode(country, match) if match else None
 
 
-def check_address(*, name: str, street: str, postcode: str, city: str, country: str) -> Address:
-    """Check and normalise an address; :class:`InvalidAddress` names every bad field."""
+def check_phone(phone: str, country: str) -> str | None:
+    """A phone number valid for its country (or given with ``+`` and its country code) in
+    E.164 form, e.g. ``06 12345678`` in NL → ``+31612345678``; None if it is not one."""
+    try:
+        parsed = phonenumbers.parse(str(phone).strip(), country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_address(
+    *,
+    name: str,
+    street: str,
+    postcode: str,
+    city: str,
+    country: str,
+    phone: str | None = None,
+    phone_required: bool = False,
+) -> Address:
+    """Check and normalise an address; :class:`InvalidAddress` names every bad field. A
+    phone number is checked when given (and must be given when ``phone_required``)."""
     values = {
         "name": " ".join(str(name).split()),
         "street": " ".join(str(street).split()),
@@ -306,10 +342,20 @@ def check_address(*, name: str, street: str, postcode: str, city: str, country: 
         postcode_out = normalise_postcode(code, values["postcode"])
         if postcode_out is None:
             problems["postcode"] = "format"
+    phone_out = None
+    typed = str(phone or "").strip()
+    if typed and len(typed) > MAX_PHONE:
+        problems["phone"] = "too_long"
+    elif typed and code is not None:
+        phone_out = check_phone(typed, code)
+        if phone_out is None:
+            problems["phone"] = "format"
+    elif not typed and phone_required:
+        problems["phone"] = "missing"
     if problems:
         raise InvalidAddress(problems, code)
     assert code is not None and postcode_out is not None
-    return Address(values["name"], values["street"], postcode_out, values["city"], code)
+    return Address(values["name"], values["street"], postcode_out, values["city"], code, phone_out)
 
 
 def mask(address: Address) -> str:

@@ -167,6 +167,7 @@ class ExportRow:
     address: str
     city: str
     reference: str
+    phone: str | None = None
 
 
 class GiftService:
@@ -215,6 +216,7 @@ class GiftService:
         content_platform: str | None = None,
         content_kind: str | None = None,
         content_days: int | None = None,
+        phone_required: bool = False,
     ) -> tuple[GiftOffer, Job]:
         """Check the offer, then store it with one claim per creator of the segment and the
         job that DMs them. Any bad option raises with the reason and stores nothing."""
@@ -261,6 +263,7 @@ class GiftService:
                 job_id=job_id,
                 actor_id=actor_id,
                 now=stamp,
+                phone_required=phone_required,
             )
             await self._repo.insert_claims(tx, offer_id, recipients, stamp)
             await self._audit.record(
@@ -415,6 +418,7 @@ class GiftService:
         postcode: str,
         city: str,
         country: str,
+        phone: str | None = None,
     ) -> Accepted:
         """Accept with a variant and a shipping address, exactly once and within the stock.
 
@@ -425,7 +429,13 @@ class GiftService:
         if variant not in offer.variants:
             raise UnknownVariant()
         address = check_address(
-            name=name, street=street, postcode=postcode, city=city, country=country
+            name=name,
+            street=street,
+            postcode=postcode,
+            city=city,
+            country=country,
+            phone=phone,
+            phone_required=offer.phone_required,
         )
         now = to_epoch(self._clock.now())
         async with self._db.transaction() as tx:
@@ -555,6 +565,7 @@ class GiftService:
                 address=c.address.street,
                 city=c.address.city,
                 reference=f"GIFT{offer.id}-{c.id} {c.variant}",
+                phone=c.address.phone,
             )
             for c in await self._repo.claims(self._db, offer.id)
             if c.address is not None and c.state in TAKEN
@@ -605,6 +616,7 @@ class GiftService:
                 zip=address.postcode,
                 city=address.city,
                 country_code=address.country,
+                phone=address.phone,
                 note=f"Creator gift, offer #{offer.id} (creatorbot)",
             )
             try:

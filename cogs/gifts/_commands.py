@@ -78,6 +78,7 @@ class GiftGroup(
         content_platform=text("gift.options.content_platform"),
         content_kind=text("gift.options.content_kind"),
         content_days=text("gift.options.content_days"),
+        phone_required=text("gift.options.phone_required"),
     )
     @app_commands.choices(
         content_platform=[
@@ -102,6 +103,7 @@ class GiftGroup(
         content_platform: str | None = None,
         content_kind: str | None = None,
         content_days: app_commands.Range[int, 0, 365] | None = None,
+        phone_required: bool = False,
     ) -> None:
         svc = services(interaction)
         language = lang(interaction)
@@ -119,6 +121,7 @@ class GiftGroup(
             content_platform=content_platform,
             content_kind=content_kind,
             content_days=content_days,
+            phone_required=phone_required,
         )
         progress = await job_progress(interaction, job, job_text)
         await reply(interaction, job_text(job, language))
@@ -167,10 +170,20 @@ class GiftGroup(
         rows = await svc.gifts.export(interaction.guild_id, found.id, interaction.user.id)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
+        # Sendcloud maps a "Phone number" column too; it is there when the offer asked.
+        phones = found.phone_required
+        writer.writerow([*EXPORT_COLUMNS, *(["Phone number"] if phones else [])])
         for row in rows:
             writer.writerow(
-                [row.name, row.country, row.postcode, row.address, row.city, row.reference]
+                [
+                    row.name,
+                    row.country,
+                    row.postcode,
+                    row.address,
+                    row.city,
+                    row.reference,
+                    *([row.phone or ""] if phones else []),
+                ]
             )
         data = io.BytesIO(buffer.getvalue().encode("utf-8"))
         file = discord.File(data, filename=f"gift-{found.id}-sendcloud.csv")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.gifts import (
+    Address,
     InvalidAddress,
     InvalidOffer,
     check_address,
@@ -119,3 +120,61 @@ def test_the_address_is_masked() -> None:
 def test_the_address_never_shows_in_its_repr() -> None:
     """An address printed by accident (a log line, a traceback) shows no field."""
     assert "Jansen" not in repr(_address())
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "stored"),
+    [
+        ("06 12345678", "NL", "+31612345678"),
+        ("+31 6 1234 5678", "NL", "+31612345678"),
+        ("0470 12 34 56", "BE", "+32470123456"),
+        ("+44 7400 123456", "NL", "+447400123456"),  # a foreign mobile with its prefix
+        ("(201) 555-0123", "US", "+12015550123"),
+    ],
+)
+def test_a_phone_number_is_checked_for_its_country_and_kept_in_e164(
+    typed: str, country: str, stored: str
+) -> None:
+    address = check_address(
+        name="Anna Jansen",
+        street="Oudegracht 12",
+        postcode="3511 AB" if country == "NL" else "1000" if country == "BE" else "10001",
+        city="Utrecht",
+        country=country,
+        phone=typed,
+        phone_required=True,
+    )
+    assert address.phone == stored
+    assert Address.from_json(address.to_json()) == address
+    assert "phone" not in repr(address) and stored not in mask(address)
+
+
+@pytest.mark.parametrize(
+    ("phone", "required", "problem"),
+    [
+        ("", True, "missing"),
+        ("12", False, "format"),
+        ("06 1234", True, "format"),
+        ("call me maybe", True, "format"),
+        ("+31 6 " + "1" * 40, True, "too_long"),
+    ],
+)
+def test_a_bad_or_missing_phone_number_is_named(phone: str, required: bool, problem: str) -> None:
+    with pytest.raises(InvalidAddress) as raised:
+        check_address(
+            name="Anna Jansen",
+            street="Oudegracht 12",
+            postcode="3511 AB",
+            city="Utrecht",
+            country="NL",
+            phone=phone,
+            phone_required=required,
+        )
+    assert raised.value.problems == {"phone": problem}
+
+
+def test_no_phone_is_asked_when_the_offer_does_not_require_one() -> None:
+    address = check_address(
+        name="Anna Jansen", street="Oudegracht 12", postcode="3511 AB", city="Utrecht", country="NL"
+    )
+    assert address.phone is None and "phone" not in address.to_json()

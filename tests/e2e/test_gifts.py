@@ -400,3 +400,57 @@ async def test_the_report_shows_each_offer_of_the_period(
     rows = list(csv.DictReader(io.StringIO(answer.attachments[0].content.decode("utf-8"))))
     [row] = [r for r in rows if r["row"] == "offer"]
     assert (row["creator_id"], row["creators"], row["gift_costs"]) == (str(offer_id), "1", "24.95")
+
+
+async def _phone_step(world: LocalDiscord, step: Any, member: Any, phone: str) -> Any:
+    """Press "Add phone number" under ``step`` and send ``phone``; the answer."""
+    opened = await world.emu.click(step, label="Add phone number", user_id=member.id)
+    await opened.wait_response()
+    assert opened.modal is not None, opened.content
+    [row] = opened.modal["components"]
+    submitted = await world.emu.submit_modal(opened, {"phone": phone}, user_id=member.id)
+    await submitted.wait_followups(1)
+    return submitted.followups[0], row["components"][0].get("value")
+
+
+async def test_an_offer_that_asks_for_a_phone_number(world: LocalDiscord) -> None:
+    """The address first, then the number in a second step; a bad number is named and kept;
+    the gift is taken only with a valid one, and the export has the number."""
+    [anna] = await approved_creators(world, 1, prefix="phone")
+    offer_id = await _offer(world, phone_required=True)
+    step = await _submit(world, await _choose(world, anna, "M"), anna, **ANNA)
+    assert step.content.startswith("Address checked. One more step")
+    status = await world.services.gifts.status(world.cast.guild.id, offer_id)
+    assert (status.accepted, status.offer.claimed) == (0, 0)  # nothing reserved yet
+
+    refused, shown = await _phone_step(world, step, anna, "06 1234")
+    assert shown is None
+    assert "**Phone number**: not a phone number in Netherlands" in refused.content
+    assert "Press **Add phone number** to correct it" in refused.content
+    assert await world.services.db.fetch_val("SELECT address FROM gift_claims") is None
+    done, shown = await _phone_step(world, refused, anna, "06 12345678")
+    assert shown == "06 1234"  # what was typed is kept
+    assert "A. Jansen, 35\\*\\* AB, NL" in done.content and "612345678" not in done.content
+
+    export = await _gift(world, "export", offer=str(offer_id))
+    rows = list(csv.reader(io.StringIO(export.attachments[0].content.decode("utf-8"))))
+    assert rows[0][-1] == "Phone number" and rows[1][-1] == "+31612345678"
+
+
+async def test_a_restart_before_the_phone_step_asks_for_the_address_again(
+    world: LocalDiscord,
+) -> None:
+    """The address waiting for its number lives in memory only: after a restart the creator
+    is asked for it again, and nothing was stored meanwhile."""
+    [anna] = await approved_creators(world, 1, prefix="lost")
+    offer_id = await _offer(world, phone_required=True)
+    step = await _submit(world, await _choose(world, anna, "S"), anna, **ANNA)
+    await world.restart_bot()
+    pressed = await world.emu.click(step, label="Add phone number", user_id=anna.id)
+    await pressed.wait_response()
+    assert pressed.content.startswith("Your address was not kept")
+    again = await world.emu.click(pressed.message or pressed, label="Edit address", user_id=anna.id)
+    await again.wait_response()
+    assert again.modal is not None
+    status = await world.services.gifts.status(world.cast.guild.id, offer_id)
+    assert (status.accepted, status.no_answer) == (0, 1)
