@@ -339,6 +339,7 @@ async def play(world: LocalDiscord, shop: ShopifyStore | None = None) -> None:
     await _level_up(world, show, anna)
     await _broadcast(world, show, launched[0])
     await _seeding(world, show, launched[0], shop)
+    await _bounty(world, show, launched[0])
 
     emu.assert_no_violations()
     print()
@@ -563,6 +564,50 @@ async def _seeding(
     await _wait_for(lambda: "arrived" in (emu.dms(bo.id)[-1].content or ""))
     show.shows("DM to bo", emu.dms(bo.id)[-1])
     show.note("the address is erased 14 days after delivery (gift_address_retention_days)")
+
+
+async def _bounty(world: LocalDiscord, show: Transcript, bo: Any) -> None:
+    emu, cast = world.emu, world.cast
+    assert cast is not None
+    guild, manager = cast.guild.id, cast.manager
+    show.heading("14. A bounty: announced, a post handed in, approved into a commission")
+    options = {
+        "title": "Your bake with #lemonloaf",
+        "brief": "Post a Reel or TikTok of your lemon loaf with #lemonloaf.",
+        "kind": "submission",
+        "reward": "25",
+        "ends": "14d",
+        "segment": "all",
+        "max_winners": 3,
+        "channel": cast.announcements.id,
+    }
+    show.said(
+        manager.name,
+        "/bounty create title:Your bake with #lemonloaf kind:submission reward:25 ends:14d "
+        "segment:all max_winners:3 channel:#announcements",
+    )
+    it = await emu.invoke(manager.id, "bounty create", options=options, guild_id=guild)
+    await it.wait_response()
+    await _wait_for(lambda: "Done:" in (it.content or ""))
+    show.shows("mia-manager (the reply, edited as the job runs)", it)
+    show.shows("#announcements", emu.messages(cast.announcements.id)[-1])
+    show.said("bo", "/bounty submit bounty:1 url:https://www.instagram.com/reel/lemonloaf")
+    it = await emu.invoke(
+        bo.id,
+        "bounty submit",
+        options={"bounty": "1", "url": "https://www.instagram.com/reel/lemonloaf"},
+        guild_id=guild,
+    )
+    await it.wait_followups(1)
+    show.shows("bo (only you can see this)", it.followups[0])
+    card = emu.messages(cast.review.id)[-1]
+    show.shows("#review (the card)", card)
+    show.said(manager.name, "clicks [ Approve ]")
+    pressed = await emu.click(card, label="Approve", user_id=manager.id)
+    await pressed.wait_followups(1)
+    show.shows("mia-manager (only you can see this)", pressed.followups[0])
+    show.shows("DM to bo", emu.dms(bo.id)[-1])
+    show.shows("#announcements", emu.messages(cast.announcements.id)[-1])
 
 
 async def run_demo(verbose: bool = False) -> int:

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.timeout(120)
 
 async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
     """The transcript shows setup, apply, approve (the code appearing in the local Shopify),
-    click, order, stats, summary, a reminder, a bulk approval, a level-up and a broadcast."""
+    click, order, stats, summary, a reminder, a bulk approval, a level-up, a broadcast, a gift
+    and a bounty."""
     assert await run_demo() == 0
     out = capsys.readouterr().out
     for expected in (
@@ -36,6 +37,10 @@ async def test_demo_walkthrough(capsys: pytest.CaptureFixture[str]) -> None:
         "matches 4 creators now",
         "Send to **4** creators of **instagram\\-nano**?",
         "Done: “Spring drop” sent to 4 of 4 creators, 0 closed DMs, 0 left the server.",
+        "🏆 Bounty #1: Your bake with #lemonloaf",
+        "Approve only a post that does what the bounty asks.",
+        "is winner 1 of 3 (€25.00 booked as a commission)",
+        "won **Your bake with \\#lemonloaf**: winner 1 of 3.",
         "Demo finished",
     ):
         assert expected in out, expected
