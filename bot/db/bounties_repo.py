@@ -200,6 +200,13 @@ class BountyRepository:
         )
         return [_entry(r) for r in rows]
 
+    async def entrants(self, q: Queries, bounty_id: int) -> list[int]:
+        """The creators with an entry in the bounty (any status)."""
+        rows = await q.fetch_all(
+            "SELECT creator_id FROM bounty_entries WHERE bounty_id = ?", bounty_id
+        )
+        return [int(r[0]) for r in rows]
+
     async def counts(self, q: Queries, bounty_id: int) -> EntryCounts:
         rows = await q.fetch_all(
             "SELECT status, count(*) FROM bounty_entries WHERE bounty_id = ? GROUP BY status",

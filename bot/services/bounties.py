@@ -540,11 +540,13 @@ class BountyService:
             bounty.currency,
             bounty.goal,
         )
-        if not reached:
+        entered = set(await self._repo.entrants(self._db, bounty.id))
+        candidates = [(c, at) for c, at in reached if c not in entered]
+        if not candidates:
             return 0
         allowed = set(await self._allowed(bounty))
         written = 0
-        for creator_id, reached_at in reached:
+        for creator_id, reached_at in candidates:
             if creator_id not in allowed:
                 continue
             async with self._db.transaction() as tx:
