@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     BROADCAST = "broadcast"
     BULK_DELIVERABLES = "bulk_deliverables"
     GIFT_OFFER = "gift_offer"
+    GIFT_DELIVERED = "gift_delivered"
     BOUNTY_ANNOUNCE = "bounty_announce"
 
 

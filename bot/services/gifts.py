@@ -155,6 +155,7 @@ class Marked:
     offer: GiftOffer
     count: int
     delivered: tuple[DeliveredGift, ...] = ()
+    job: Job | None = None  # the "your gift arrived" DMs, when gifts were delivered
 
 
 @dataclass(frozen=True)
@@ -644,7 +645,7 @@ class GiftService:
         self,
         guild_id: int,
         offer_id: int,
-        actor_id: int,
+        actor_id: int | None,
         user_ids: list[int] | None,
         *,
         delivered: bool,
@@ -700,6 +701,23 @@ class GiftService:
                     else None
                 )
                 done.append(DeliveredGift(offer, claim, notice, tuple(due), settings.timezone))
+            job_id = None
+            told = [g.claim.id for g in done if g.notice is not None]
+            if told and actor_id is not None:
+                # A manager's command: the DMs go out as a job (paced, resumed after a
+                # restart, progress in the reply). The shop's webhook leaves them to the sweep.
+                job_id = await self._job_repo.insert(
+                    tx,
+                    guild_id=guild_id,
+                    kind=JobKind.GIFT_DELIVERED,
+                    created_by=actor_id,
+                    params={
+                        "product": offer.product,
+                        "due": [to_epoch(d) for d in done[0].due] if done else [],
+                    },
+                    subject_ids=told,
+                    now=now,
+                )
             await self._audit.record(
                 tx,
                 guild_id=guild_id,
@@ -709,7 +727,21 @@ class GiftService:
                 detail={"count": count, "all": user_ids is None},
                 now=now,
             )
-        return Marked(offer, count, tuple(done))
+        job = await self._jobs.get(job_id) if job_id is not None else None
+        return Marked(offer, count, tuple(done), job)
+
+    async def delivered_item(self, job: Job, item: JobItem) -> DeliveredGift | None:
+        """One gift of a delivery job (its item is the claim): what to tell, or None if its
+        creator is gone or the gift is no longer delivered."""
+        claim = await self._repo.claim(self._db, item.subject_id)
+        if claim is None or claim.user_id is None or claim.state is not ClaimState.DELIVERED:
+            return None
+        offer = await self._repo.offer(self._db, claim.offer_id)
+        assert offer is not None
+        settings = await self._settings.get(claim.guild_id)
+        due = tuple(from_epoch(d) for d in job.params.get("due", []))
+        notice = notices.gift_delivered(claim.guild_id, claim.user_id, claim.id)
+        return DeliveredGift(offer, claim, notice, due, settings.timezone)  # type: ignore[arg-type]
 
     async def shop_shipment(self, claim_ids: tuple[int, ...], delivered: bool) -> int:
         """The shop fulfilled (or delivered) these gifts' orders: mark them as a manager's
@@ -747,7 +779,7 @@ class GiftService:
     async def tell_delivered(self, gift: DeliveredGift, sender: Sender) -> Delivery:
         """The "your gift arrived" DM, once per gift."""
         assert gift.notice is not None
-        return await self._notifications.send(gift.notice, sender)
+        return await self._notifications.send_once(gift.notice, sender)
 
     # --- privacy --------------------------------------------------------------------------
 

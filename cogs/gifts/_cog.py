@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands
 
-from bot.domain.broadcasts import LEFT
+from bot.domain.broadcasts import INACTIVE, LEFT
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind
 from bot.i18n import language_of, render
 from bot.notify import dm_holds, is_member, send_dm
@@ -16,7 +16,7 @@ from bot.services.broadcasts import dm_outcome
 from bot.services.jobs import Progress
 from bot.services.notifications import Delivery
 from cogs.gifts._answer import GiftButton, VariantSelect, offer_view
-from cogs.gifts._commands import GiftGroup, _tell_delivered, job_text
+from cogs.gifts._commands import GiftGroup, _tell_delivered, delivered_job_text, job_text
 
 if TYPE_CHECKING:
     from bot.client import CreatorBot
@@ -33,6 +33,9 @@ class GiftsCog(commands.Cog):
         self.bot.services.jobs.register(
             JobKind.GIFT_OFFER, self.send_item, resumed_progress=self._progress
         )
+        self.bot.services.jobs.register(
+            JobKind.GIFT_DELIVERED, self.tell_item, resumed_progress=self._told_progress
+        )
         self.bot.services.schedule.add_sweep_task("gift deliveries", self.tell_deliveries)
 
     async def tell_deliveries(self) -> int:
@@ -47,9 +50,25 @@ class GiftsCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(GiftButton, VariantSelect)
         await self.bot.services.jobs.unregister(JobKind.GIFT_OFFER)
+        await self.bot.services.jobs.unregister(JobKind.GIFT_DELIVERED)
 
     def _progress(self, job: Job) -> Progress | None:
         return resumed_progress(self.bot, job, job_text)
+
+    def _told_progress(self, job: Job) -> Progress | None:
+        return resumed_progress(self.bot, job, delivered_job_text)
+
+    async def tell_item(self, job: Job, item: JobItem) -> ItemResult:
+        """One delivered gift: its creator's "your gift arrived" DM, once."""
+        gift = await self.bot.services.gifts.delivered_item(job, item)
+        if gift is None or gift.notice is None:
+            return ItemResult(ItemState.SKIPPED, INACTIVE)
+        delivery = await _tell_delivered(self.bot, gift)
+        if delivery is Delivery.UNDELIVERABLE and not await is_member(
+            self.bot, job.guild_id, gift.notice.user_id
+        ):
+            return ItemResult(ItemState.SKIPPED, LEFT)
+        return ItemResult(ItemState.DONE, dm_outcome(delivery))
 
     async def send_item(self, job: Job, item: JobItem) -> ItemResult:
         """One creator of an offer: their DM with Accept / Decline, once."""

@@ -47,6 +47,13 @@ def job_text(job: Job, language: str) -> str:
     return render(key, language, product=product, t=tally(job.total, job.counts, job.finished))
 
 
+def delivered_job_text(job: Job, language: str) -> str:
+    """The "your gift arrived" DMs of a delivery: how many are out."""
+    key = "gifts.told_done" if job.finished else "gifts.telling"
+    t = tally(job.total, job.counts, job.finished)
+    return render(key, language, product=str(job.params.get("product", "")), t=t)
+
+
 def _members(text_: str) -> list[int] | None:
     """``all`` → None; otherwise the member ids mentioned (or typed) in the option."""
     if text_.strip().lower() in ("all", "alle"):
@@ -225,21 +232,19 @@ class GiftGroup(
         marked = await svc.gifts.mark(
             interaction.guild_id, found.id, interaction.user.id, user_ids, delivered=delivered
         )
-        closed = 0
-        for gift in marked.delivered:
-            if await _tell_delivered(interaction.client, gift) is Delivery.UNDELIVERABLE:
-                closed += 1
-        await reply(
-            interaction,
-            render(
-                "gifts.marked",
-                language,
-                offer=marked.offer,
-                n=marked.count,
-                delivered=delivered,
-                closed=closed,
-            ),
+        head = render(
+            "gifts.marked", language, offer=marked.offer, n=marked.count, delivered=delivered
         )
+        if marked.job is None:
+            await reply(interaction, head)
+            return
+
+        def progress_text(job: Job, language: str) -> str:
+            return head + "\n" + delivered_job_text(job, language)
+
+        progress = await job_progress(interaction, marked.job, progress_text)
+        await reply(interaction, progress_text(marked.job, language))
+        svc.jobs.start(marked.job, progress)
 
     @app_commands.command(name="cancel", description=text("gift.cancel.description"))
     @app_commands.describe(offer=text("gift.options.offer"))

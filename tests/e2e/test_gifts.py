@@ -221,8 +221,13 @@ async def test_delivery_starts_the_content_clock(world: LocalDiscord, clock: Fro
     assert _answer(shipped).startswith(f"1 gift of **\\#{offer_id} Winter hoodie** marked shipped")
     delivered = await _gift(world, "delivered", offer=str(offer_id), members="all")
     assert _answer(delivered).startswith(
-        f"1 gift of **\\#{offer_id} Winter hoodie** marked delivered"
+        f"1 gift of **\\#{offer_id} Winter hoodie** marked delivered. Their content is now due."
     )
+    # The DMs go out as a job; the reply counts them.
+    await world.services.jobs.wait(
+        int(await world.services.db.fetch_val("SELECT max(id) FROM jobs"))
+    )
+    await delivered.wait_until(lambda i: "Done: 1 of 1 creators told" in _answer(i), timeout=10)
     told = world.emu.dms(anna.id)[-1]
     assert told.content == (
         "🎁 Your gift arrived: **Winter hoodie**. Your Reel is due on 7 Dec 2026, 10:00 UTC."
