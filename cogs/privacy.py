@@ -119,6 +119,7 @@ async def _clean_discord(
     language = language_of(guild.preferred_locale if guild else None)
     cards = [("privacy.card_erased", *card) for card in erasure.review_cards]
     cards += [("sites.card_erased", *card) for card in erasure.site_cards]
+    cards += [("bounties.card_erased", *card) for card in erasure.bounty_cards]
     for key, card_id, channel_id, message_id in cards:
         message = client.get_partial_messageable(channel_id).get_partial_message(message_id)
         embed = discord.Embed(

@@ -235,6 +235,14 @@ class PrivacyRepository:
         """
         return _dicts(await q.fetch_all(query, creator_id))
 
+    async def bounty_cards(self, q: Queries, creator_id: int) -> list[tuple[int, int, int]]:
+        """(entry id, channel id, message id) of the review cards of the member's posts."""
+        query = """
+            SELECT id, review_channel_id, review_message_id FROM bounty_entries
+            WHERE creator_id = ? AND review_message_id IS NOT NULL ORDER BY id
+        """
+        return [(r[0], r[1], r[2]) for r in await q.fetch_all(query, creator_id)]
+
     async def erase_bounty_posts(self, tx: Transaction, creator_id: int) -> int:
         """Forget the URLs of the member's bounty posts (they name the creator); a win and
         its reward stay, anonymised with the creator."""

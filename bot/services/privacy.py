@@ -75,6 +75,7 @@ class Erasure:
     applications: int
     review_cards: list[tuple[int, int, int]]  # (application id, channel id, message id)
     site_cards: list[tuple[int, int, int]] = field(default_factory=list)  # (site id, …)
+    bounty_cards: list[tuple[int, int, int]] = field(default_factory=list)  # (entry id, …)
 
 
 class PrivacyService:
@@ -185,6 +186,7 @@ class PrivacyService:
             creator = await self._creators.by_member(tx, guild_id, user_id)
             cards = await self._repo.review_cards(tx, guild_id, user_id)
             site_cards = await self._sites.cards_of_creator(tx, creator.id) if creator else []
+            bounty_cards = await self._repo.bounty_cards(tx, creator.id) if creator else []
             applications = await self._repo.erase_applications(tx, guild_id, user_id, now)
             gift_addresses = 0
             if creator is not None:
@@ -220,7 +222,9 @@ class PrivacyService:
             creator.id if creator else None,
             applications,
         )
-        return Erasure(creator.id if creator else None, applications, cards, site_cards)
+        return Erasure(
+            creator.id if creator else None, applications, cards, site_cards, bounty_cards
+        )
 
 
 def export_bytes(data: dict[str, Any]) -> bytes:

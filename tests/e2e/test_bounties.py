@@ -194,3 +194,19 @@ async def test_a_performance_bounty_is_decided_once_across_a_restart(
         assert len(dms) == 1 and "reaching 2 orders" in dms[0]
     assert not [m for m in world.emu.dms(members[1].id) if m.content.startswith("🏆")]
     assert await _commissions(world) == [(members[2].id, 2_500), (members[0].id, 2_500)]
+
+
+async def test_erasure_blanks_the_card_of_a_post_and_forgets_its_url(world: LocalDiscord) -> None:
+    cast = world.cast
+    [anna] = await approved_creators(world, 1, prefix="gone")
+    bounty_id = await _create(world)
+    await command(world, anna, "bounty submit", bounty=str(bounty_id), url="https://x.com/g/1")
+    card = world.emu.messages(cast.review.id)[-1]
+    assert card.components and "https://x.com/g/1" in str(card.embeds)
+    prompt = await command(world, anna, "privacy", action="delete")
+    click = await world.emu.click(prompt.message, label="Erase my data", user_id=anna.id)
+    await click.wait_until(lambda it: "Done" in (it.message.content if it.message else ""))
+    blanked = world.emu.messages(cast.review.id)[-1]
+    assert blanked.id == card.id and blanked.components == []
+    assert "x.com" not in str(blanked.embeds) and "Bounty post #" in str(blanked.embeds)
+    assert await world.services.db.fetch_val("SELECT url FROM bounty_entries") is None
