@@ -102,7 +102,10 @@ async def test_a_submission_approved_on_its_card_becomes_a_commission(
     note = approved.followups[0].content
     assert note.startswith(f"Approved: <@{anna.id}> is winner 1 of 2 (€50.00 booked")
     assert await _commissions(world) == [(anna.id, 5_000)]
-    won = world.emu.dms(anna.id)[-1].content
+    earnings = await command(world, anna, "earnings")
+    answer = earnings.followups[0] if earnings.followups else earnings
+    assert "bounty: **€50.00** pending" in answer.embeds[0]["description"]
+    won = [m.content for m in world.emu.dms(anna.id) if m.content.startswith("🏆")][-1]
     assert won.startswith("🏆 You won **TikTok with \\#annabakes**") and "€50.00" in won
     wins = [m for m in world.emu.messages(cast.announcements.id) if "won" in m.content]
     assert [m.content for m in wins] == [
