@@ -366,12 +366,11 @@ class BountyService:
 
     async def post_once(self, bounty: Bounty, sender: Sender) -> Delivery:
         """Announce the bounty in its channel, at most once."""
-        return await self._notifications.deliver(
-            guild_id=bounty.guild_id,
-            user_id=None,
-            kind=notices.NoticeKind.BOUNTY_POST.value,
-            dedupe_key=notices.bounty_post_key(bounty.id),
-            send=sender,
+        return await self._notifications.post_once(
+            bounty.guild_id,
+            notices.NoticeKind.BOUNTY_POST,
+            notices.bounty_post_key(bounty.id),
+            sender,
         )
 
     # --- submissions and their review -----------------------------------------------------
@@ -605,12 +604,11 @@ class BountyService:
         return notices.bounty_won(entry.guild_id, entry.user_id, entry.id)
 
     async def post_win_once(self, entry: BountyEntry, sender: Sender) -> Delivery:
-        return await self._notifications.deliver(
-            guild_id=entry.guild_id,
-            user_id=None,
-            kind=notices.NoticeKind.BOUNTY_WIN_POST.value,
-            dedupe_key=notices.bounty_win_post_key(entry.id),
-            send=sender,
+        return await self._notifications.post_once(
+            entry.guild_id,
+            notices.NoticeKind.BOUNTY_WIN_POST,
+            notices.bounty_win_post_key(entry.id),
+            sender,
         )
 
     async def mark_told(self, entry_id: int) -> None:

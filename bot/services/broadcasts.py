@@ -366,12 +366,11 @@ class BroadcastService:
 
     async def post_once(self, broadcast: Broadcast, sender: Sender) -> Delivery:
         """Post the broadcast in its channel, at most once."""
-        return await self._notifications.deliver(
-            guild_id=broadcast.guild_id,
-            user_id=None,
-            kind=notices.NoticeKind.BROADCAST_POST.value,
-            dedupe_key=notices.broadcast_post_key(broadcast.id),
-            send=sender,
+        return await self._notifications.post_once(
+            broadcast.guild_id,
+            notices.NoticeKind.BROADCAST_POST,
+            notices.broadcast_post_key(broadcast.id),
+            sender,
         )
 
     async def _link_url(self, broadcast: Broadcast, creator: Creator) -> str | None:

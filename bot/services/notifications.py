@@ -14,7 +14,7 @@ from enum import StrEnum
 from bot.clock import Clock, to_epoch
 from bot.db.connection import Database
 from bot.db.notifications_repo import NotificationRepository, UndeliverableNotice
-from bot.domain.notices import Notice
+from bot.domain.notices import Notice, NoticeKind
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,14 @@ class NotificationService:
                 tx, dedupe_key, outcome.value, to_epoch(self._clock.now()), error
             )
         return outcome
+
+    async def post_once(
+        self, guild_id: int, kind: NoticeKind, dedupe_key: str, send: Sender
+    ) -> Delivery:
+        """A message in a channel (to no one in particular), at most once per key."""
+        return await self.deliver(
+            guild_id=guild_id, user_id=None, kind=kind.value, dedupe_key=dedupe_key, send=send
+        )
 
     async def send_once(self, notice: Notice, send: Sender) -> Delivery:
         """:meth:`send`, where a duplicate (a resumed job's item) reports what became of the
