@@ -255,3 +255,40 @@ class PersistentButton(
             await self.press(interaction)
         except Exception as error:
             await answer_error(interaction, error, f"button {self.custom_id}")
+
+
+class DecisionButton(PersistentButton, template=_NO_CUSTOM_ID):
+    """Approve or Reject on a review card (an application's, a post's, a site's): its
+    custom_id is ``cb:<prefix>:<action>:<id>``, its label ``<area>.button_<action>``.
+
+    Subclasses name both in their class arguments (``prefix="site", area="sites"``) and
+    implement :meth:`press` with ``self.action`` and ``self.subject_id``.
+    """
+
+    prefix: str
+    area: str
+
+    def __init_subclass__(cls, *, prefix: str, area: str) -> None:
+        super().__init_subclass__(
+            template=rf"cb:{prefix}:(?P<action>approve|reject):(?P<id>[0-9]{{1,20}})"
+        )
+        cls.prefix = prefix
+        cls.area = area
+
+    def __init__(self, action: str, subject_id: int, language: str) -> None:
+        approve = action == "approve"
+        super().__init__(
+            discord.ui.Button(
+                label=render(f"{self.area}.button_{action}", language),
+                style=discord.ButtonStyle.success if approve else discord.ButtonStyle.danger,
+                custom_id=f"cb:{self.prefix}:{action}:{subject_id}",
+            )
+        )
+        self.action = action
+        self.subject_id = subject_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /
+    ) -> DecisionButton:
+        return cls(match["action"], int(match["id"]), lang(interaction))

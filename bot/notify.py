@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
 
+from bot.domain.broadcasts import LEFT
+from bot.domain.jobs import ItemResult, ItemState
+from bot.domain.notices import Notice
 from bot.interactions import NO_MENTIONS
-from bot.services.notifications import RecipientUnreachable
+from bot.services.broadcasts import dm_outcome
+from bot.services.notifications import Delivery, NotificationService, RecipientUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,42 @@ async def dm_holds(
     except discord.Forbidden:
         return False
     return False
+
+
+async def dm_job_item(
+    client: discord.Client,
+    notifications: NotificationService,
+    guild_id: int,
+    notice: Notice,
+    earlier: Delivery | None,
+    message: Callable[[], Awaitable[dict[str, Any]]],
+    holds: Callable[[discord.Message], bool],
+) -> ItemResult:
+    """One item of a DM job (an offer, a broadcast, a bounty), exactly once.
+
+    ``earlier`` is what became of the item before a restart (None: never tried). A DM a
+    stopped run claimed but never recorded is sent unless ``holds`` recognises it among the
+    bot's recent DMs. ``message`` builds the DM's contents only when one is to be sent. A DM
+    refused because the member left the server counts as left.
+    """
+    user_id = notice.user_id
+    delivery = earlier
+    if delivery is None or delivery is Delivery.UNFINISHED:
+        contents = await message()
+
+        async def send() -> None:
+            await send_dm(client, user_id, **contents)
+
+        if delivery is None:
+            delivery = await notifications.send_once(notice, send)
+        else:
+            delivery = await notifications.settle(
+                notice, send, lambda: dm_holds(client, user_id, holds)
+            )
+    # Discord refuses DMs to someone who shares no server with the bot any more.
+    if delivery is Delivery.UNDELIVERABLE and not await is_member(client, guild_id, user_id):
+        return ItemResult(ItemState.SKIPPED, LEFT)
+    return ItemResult(ItemState.DONE, dm_outcome(delivery))
 
 
 async def add_role(

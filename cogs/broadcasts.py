@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.broadcasts import LEFT, MAX_LINK, MAX_TEXT, MAX_TITLE, Broadcast, tally
+from bot.domain.broadcasts import MAX_LINK, MAX_TEXT, MAX_TITLE, Broadcast, tally
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind
 from bot.i18n import render
 from bot.interactions import (
@@ -26,9 +26,9 @@ from bot.interactions import (
     reply,
     services,
 )
-from bot.notify import dm_holds, is_member, send_dm
+from bot.notify import dm_job_item
 from bot.progress import job_progress, resumed_progress
-from bot.services.broadcasts import ConfirmAgain, dm_outcome
+from bot.services.broadcasts import ConfirmAgain
 from bot.services.jobs import Progress
 from bot.services.notifications import Delivery
 from bot.translator import text
@@ -336,38 +336,26 @@ class BroadcastsCog(commands.Cog):
         if recipient.skipped is not None:
             return ItemResult(ItemState.SKIPPED, recipient.skipped)
         assert recipient.creator is not None and recipient.notice is not None
-        user_id = recipient.notice.user_id
-        delivery = recipient.earlier
-        if delivery is None or delivery is Delivery.UNFINISHED:
+        title = recipient.broadcast.title
+
+        async def message() -> dict[str, Any]:
             guild = self.bot.get_guild(job.guild_id)
-            embed = broadcast_embed(
-                recipient.broadcast,
-                recipient.language,
-                guild.name if guild else "",
-                recipient.link_url,
-            )
-
-            async def send() -> None:
-                await send_dm(self.bot, user_id, embed=embed)
-
-            if delivery is None:
-                delivery = await svc.broadcasts.send(recipient, send)
-            else:
-                # Claimed by a stopped run but never recorded: sent unless the DM is there.
-                title = recipient.broadcast.title
-                delivery = await svc.broadcasts.settle(
-                    recipient,
-                    send,
-                    lambda: dm_holds(
-                        self.bot, user_id, lambda m: any(e.title == title for e in m.embeds)
-                    ),
+            brand = guild.name if guild else ""
+            return {
+                "embed": broadcast_embed(
+                    recipient.broadcast, recipient.language, brand, recipient.link_url
                 )
-        # Discord refuses DMs to someone who shares no server with the bot any more.
-        if delivery is Delivery.UNDELIVERABLE and not await is_member(
-            self.bot, job.guild_id, user_id
-        ):
-            return ItemResult(ItemState.SKIPPED, LEFT)
-        return ItemResult(ItemState.DONE, dm_outcome(delivery))
+            }
+
+        return await dm_job_item(
+            self.bot,
+            svc.notifications,
+            job.guild_id,
+            recipient.notice,
+            recipient.earlier,
+            message,
+            lambda m: any(e.title == title for e in m.embeds),
+        )
 
 
 async def setup(bot: CreatorBot) -> None:

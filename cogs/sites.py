@@ -7,7 +7,6 @@ buttons are persistent (their state is their custom_id), so they work after a re
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -18,7 +17,7 @@ from bot.domain.sites import Site, SiteStatus
 from bot.i18n import render
 from bot.interactions import (
     NO_MENTIONS,
-    PersistentButton,
+    DecisionButton,
     guild_language,
     is_manager,
     lang,
@@ -122,32 +121,8 @@ async def complete_decision(
     return note
 
 
-class SiteDecisionButton(
-    PersistentButton,
-    template=r"cb:site:(?P<action>approve|reject):(?P<id>[0-9]{1,20})",
-):
+class SiteDecisionButton(DecisionButton, prefix="site", area="sites"):
     """Approve or Reject on a DirectLink site's review card (managers only)."""
-
-    def __init__(self, action: str, site_id: int, language: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=render(f"sites.button_{action}", language),
-                style=(
-                    discord.ButtonStyle.success
-                    if action == "approve"
-                    else discord.ButtonStyle.danger
-                ),
-                custom_id=f"cb:site:{action}:{site_id}",
-            )
-        )
-        self.action = action
-        self.site_id = site_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SiteDecisionButton:
-        return cls(match["action"], int(match["id"]), lang(interaction))
 
     async def press(self, interaction: discord.Interaction) -> None:
         await is_manager(interaction)
@@ -156,7 +131,7 @@ class SiteDecisionButton(
         assert interaction.guild_id is not None
         decision = await svc.sites.decide(
             interaction.guild_id,
-            self.site_id,
+            self.subject_id,
             interaction.user.id,
             approve=self.action == "approve",
         )

@@ -49,7 +49,7 @@ from bot.domain.jobs import Job, JobItem, JobKind
 from bot.errors import CreatorbotError, NotACreator
 from bot.services.jobs import JobService
 from bot.services.ledger import accrue
-from bot.services.notifications import Delivery, NotificationService, Probe, Sender
+from bot.services.notifications import Delivery, NotificationService, Sender
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 
@@ -354,15 +354,6 @@ class BountyService:
         notice = notices.bounty(bounty.guild_id, creator.user_id, bounty.id, creator.id)
         earlier = await self._notifications.status(notice) if item.interrupted else None
         return Recipient(bounty, creator, notice, earlier=earlier)
-
-    async def send(self, recipient: Recipient, sender: Sender) -> Delivery:
-        """Send a creator's announcement DM once; a duplicate reports what became of it."""
-        assert recipient.notice is not None
-        return await self._notifications.send_once(recipient.notice, sender)
-
-    async def settle(self, recipient: Recipient, sender: Sender, sent_already: Probe) -> Delivery:
-        assert recipient.notice is not None
-        return await self._notifications.settle(recipient.notice, sender, sent_already)
 
     async def post_once(self, bounty: Bounty, sender: Sender) -> Delivery:
         """Announce the bounty in its channel, at most once."""

@@ -45,7 +45,7 @@ from bot.domain.jobs import Job, JobItem, JobKind
 from bot.errors import CreatorbotError
 from bot.services.jobs import JobService
 from bot.services.links import ensure_link
-from bot.services.notifications import Delivery, NotificationService, Probe, Sender
+from bot.services.notifications import Delivery, NotificationService, Sender
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 
@@ -353,16 +353,6 @@ class BroadcastService:
                 return Recipient(broadcast, creator, notice, earlier=earlier)
         link_url = await self._link_url(broadcast, creator)
         return Recipient(broadcast, creator, notice, link_url, earlier=earlier)
-
-    async def send(self, recipient: Recipient, sender: Sender) -> Delivery:
-        """Send a recipient's DM once; a duplicate reports what became of the first one."""
-        assert recipient.notice is not None
-        return await self._notifications.send_once(recipient.notice, sender)
-
-    async def settle(self, recipient: Recipient, sender: Sender, sent_already: Probe) -> Delivery:
-        """A DM a stopped run claimed but never recorded: sent unless the creator has it."""
-        assert recipient.notice is not None
-        return await self._notifications.settle(recipient.notice, sender, sent_already)
 
     async def post_once(self, broadcast: Broadcast, sender: Sender) -> Delivery:
         """Post the broadcast in its channel, at most once."""

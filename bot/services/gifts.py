@@ -55,7 +55,7 @@ from bot.domain.jobs import Job, JobItem, JobKind
 from bot.domain.tiers import BENCHMARK_BP, Tier
 from bot.errors import CreatorbotError
 from bot.services.jobs import JobService
-from bot.services.notifications import Delivery, NotificationService, Probe, Sender
+from bot.services.notifications import Delivery, NotificationService, Sender
 from bot.services.segments import SegmentService
 from bot.services.settings import SettingsService
 from bot.shops._errors import ShopUnavailable
@@ -375,18 +375,6 @@ class GiftService:
         # An interrupted item may have been sent already: what became of it decides.
         earlier = await self._notifications.status(notice) if item.interrupted else None
         return OfferRecipient(offer, claim, notice, earlier=earlier)
-
-    async def send(self, recipient: OfferRecipient, sender: Sender) -> Delivery:
-        """Send a creator's offer DM once; a duplicate reports what became of the first."""
-        assert recipient.notice is not None
-        return await self._notifications.send_once(recipient.notice, sender)
-
-    async def settle(
-        self, recipient: OfferRecipient, sender: Sender, sent_already: Probe
-    ) -> Delivery:
-        """An offer DM a stopped run claimed but never recorded: sent unless it is there."""
-        assert recipient.notice is not None
-        return await self._notifications.settle(recipient.notice, sender, sent_already)
 
     # --- the creator's answer -------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import discord
@@ -12,7 +11,7 @@ from bot.domain.bounties import Bounty, BountyEntry, EntryStatus
 from bot.i18n import language_of, render
 from bot.interactions import (
     NO_MENTIONS,
-    PersistentButton,
+    DecisionButton,
     guild_language,
     is_manager,
     lang,
@@ -86,32 +85,8 @@ async def update_card(
         log.warning("could not update the card of bounty entry %s: %s", entry.id, exc.status)
 
 
-class BountyEntryButton(
-    PersistentButton,
-    template=r"cb:bounty:(?P<action>approve|reject):(?P<id>[0-9]{1,20})",
-):
+class BountyEntryButton(DecisionButton, prefix="bounty", area="bounties"):
     """Approve or Reject on a bounty submission's review card (managers only)."""
-
-    def __init__(self, action: str, entry_id: int, language: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=render(f"bounties.button_{action}", language),
-                style=(
-                    discord.ButtonStyle.success
-                    if action == "approve"
-                    else discord.ButtonStyle.danger
-                ),
-                custom_id=f"cb:bounty:{action}:{entry_id}",
-            )
-        )
-        self.action = action
-        self.entry_id = entry_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> BountyEntryButton:
-        return cls(match["action"], int(match["id"]), lang(interaction))
 
     async def press(self, interaction: discord.Interaction) -> None:
         await is_manager(interaction)
@@ -121,7 +96,7 @@ class BountyEntryButton(
         assert interaction.guild_id is not None
         decision = await svc.bounties.decide(
             interaction.guild_id,
-            self.entry_id,
+            self.subject_id,
             interaction.user.id,
             approve=self.action == "approve",
         )

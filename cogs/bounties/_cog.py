@@ -4,18 +4,15 @@ sweep that tells the winners."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from discord.ext import commands
 
-from bot.domain.broadcasts import LEFT
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind
-from bot.i18n import language_of
-from bot.notify import dm_holds, is_member, send_dm
+from bot.i18n import language_of, render
+from bot.notify import dm_job_item
 from bot.progress import resumed_progress
-from bot.services.broadcasts import dm_outcome
 from bot.services.jobs import Progress
-from bot.services.notifications import Delivery
 from cogs.bounties._card import BountyEntryButton
 from cogs.bounties._commands import BountyGroup
 from cogs.bounties._posts import bounty_embed, job_text, tell_win
@@ -60,39 +57,25 @@ class BountiesCog(commands.Cog):
         if recipient.skipped is not None:
             return ItemResult(ItemState.SKIPPED, recipient.skipped)
         assert recipient.creator is not None and recipient.notice is not None
-        user_id = recipient.notice.user_id
-        delivery = recipient.earlier
-        if delivery is None or delivery is Delivery.UNFINISHED:
-            bounty = recipient.bounty
+        creator, bounty = recipient.creator, recipient.bounty
+        title = render("bounties.embed_title", language_of(creator.locale), b=bounty)
+
+        async def message() -> dict[str, Any]:
             settings = await svc.settings.get(job.guild_id)
             guild = self.bot.get_guild(job.guild_id)
-            embed = bounty_embed(
-                bounty,
-                language_of(recipient.creator.locale),
-                settings.timezone,
-                guild.name if guild else "",
-            )
+            brand = guild.name if guild else ""
+            language = language_of(creator.locale)
+            return {"embed": bounty_embed(bounty, language, settings.timezone, brand)}
 
-            async def send() -> None:
-                await send_dm(self.bot, user_id, embed=embed)
-
-            if delivery is None:
-                delivery = await svc.bounties.send(recipient, send)
-            else:
-                # Claimed by a stopped run but never recorded: sent unless the DM is there.
-                title = embed.title
-                delivery = await svc.bounties.settle(
-                    recipient,
-                    send,
-                    lambda: dm_holds(
-                        self.bot, user_id, lambda m: any(e.title == title for e in m.embeds)
-                    ),
-                )
-        if delivery is Delivery.UNDELIVERABLE and not await is_member(
-            self.bot, job.guild_id, user_id
-        ):
-            return ItemResult(ItemState.SKIPPED, LEFT)
-        return ItemResult(ItemState.DONE, dm_outcome(delivery))
+        return await dm_job_item(
+            self.bot,
+            svc.notifications,
+            job.guild_id,
+            recipient.notice,
+            recipient.earlier,
+            message,
+            lambda m: any(e.title == title for e in m.embeds),
+        )
 
 
 async def setup(bot: CreatorBot) -> None:

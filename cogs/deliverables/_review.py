@@ -4,8 +4,6 @@ modal asking what must change."""
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
 
 import discord
 
@@ -15,7 +13,7 @@ from bot.domain.deliverables import Deliverable, Status
 from bot.i18n import render
 from bot.interactions import (
     NO_MENTIONS,
-    PersistentButton,
+    DecisionButton,
     TextModal,
     guild_language,
     is_manager,
@@ -29,8 +27,6 @@ from bot.services.notifications import Delivery
 from cogs.deliverables._views import card_embed, describe
 
 log = logging.getLogger(__name__)
-
-_STYLES = {"approve": discord.ButtonStyle.success, "reject": discord.ButtonStyle.danger}
 
 
 async def post_card(client: discord.Client, svc: Services, item) -> None:  # type: ignore[no-untyped-def]
@@ -111,43 +107,22 @@ async def _dm(
     return outcome is Delivery.SENT
 
 
-class ReviewButton(
-    PersistentButton, template=r"cb:dlv:(?P<action>approve|reject):(?P<id>[0-9]{1,20})"
-):
+class ReviewButton(DecisionButton, prefix="dlv", area="deliverables"):
     """Approve or Reject on a deliverable's verification card."""
-
-    def __init__(self, action: str, deliverable_id: int, language: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=render(f"deliverables.button_{action}", language),
-                style=_STYLES[action],
-                custom_id=f"cb:dlv:{action}:{deliverable_id}",
-            )
-        )
-        self.action = action
-        self.deliverable_id = deliverable_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ReviewButton:
-        return cls(match["action"], int(match["id"]), lang(interaction))
 
     async def press(self, interaction: discord.Interaction) -> None:
         await is_manager(interaction)
         svc = services(interaction)
         assert interaction.guild_id is not None
         if self.action == "reject":
-            item = await svc.deliverables.get(interaction.guild_id, self.deliverable_id)
+            item = await svc.deliverables.get(interaction.guild_id, self.subject_id)
             if item.status.value != "submitted":
                 raise WrongState(status=item.status.value, by=item.decided_by)
-            await interaction.response.send_modal(
-                RejectModal(self.deliverable_id, lang(interaction))
-            )
+            await interaction.response.send_modal(RejectModal(self.subject_id, lang(interaction)))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         item = await svc.deliverables.approve(
-            interaction.guild_id, interaction.user.id, self.deliverable_id
+            interaction.guild_id, interaction.user.id, self.subject_id
         )
         await post_card(interaction.client, svc, item)
         settings = await svc.settings.get(item.guild_id)

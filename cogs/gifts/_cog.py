@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from discord.ext import commands
 
 from bot.domain.broadcasts import INACTIVE, LEFT
 from bot.domain.jobs import ItemResult, ItemState, Job, JobItem, JobKind
 from bot.i18n import language_of, render
-from bot.notify import dm_holds, is_member, send_dm
+from bot.notify import dm_job_item, is_member
 from bot.progress import resumed_progress
 from bot.services.broadcasts import dm_outcome
 from bot.services.jobs import Progress
@@ -77,11 +77,11 @@ class GiftsCog(commands.Cog):
         if recipient.skipped is not None:
             return ItemResult(ItemState.SKIPPED, recipient.skipped)
         assert recipient.claim is not None and recipient.notice is not None
-        user_id = recipient.notice.user_id
-        delivery = recipient.earlier
-        if delivery is None or delivery is Delivery.UNFINISHED:
+        claim_id = recipient.claim.id
+        language = language_of(recipient.claim.locale)
+
+        async def message() -> dict[str, Any]:
             guild = self.bot.get_guild(job.guild_id)
-            language = language_of(recipient.claim.locale)
             settings = await svc.settings.get(job.guild_id)
             content = render(
                 "gifts.offer_dm",
@@ -90,32 +90,18 @@ class GiftsCog(commands.Cog):
                 brand=guild.name if guild else "",
                 tz=settings.timezone,
             )
-            claim_id = recipient.claim.id
+            return {"content": content, "view": offer_view(claim_id, language)}
 
-            async def send() -> None:
-                await send_dm(
-                    self.bot, user_id, content=content, view=offer_view(claim_id, language)
-                )
-
-            if delivery is None:
-                delivery = await svc.gifts.send(recipient, send)
-            else:
-                # Claimed by a stopped run but never recorded: sent unless the DM is there.
-                marker = f"cb:gift:accept:{claim_id}"
-                delivery = await svc.gifts.settle(
-                    recipient,
-                    send,
-                    lambda: dm_holds(
-                        self.bot,
-                        user_id,
-                        lambda m: marker in str([c.to_dict() for c in m.components]),
-                    ),
-                )
-        if delivery is Delivery.UNDELIVERABLE and not await is_member(
-            self.bot, job.guild_id, user_id
-        ):
-            return ItemResult(ItemState.SKIPPED, LEFT)
-        return ItemResult(ItemState.DONE, dm_outcome(delivery))
+        marker = f"cb:gift:accept:{claim_id}"
+        return await dm_job_item(
+            self.bot,
+            svc.notifications,
+            job.guild_id,
+            recipient.notice,
+            recipient.earlier,
+            message,
+            lambda m: marker in str([c.to_dict() for c in m.components]),
+        )
 
 
 async def setup(bot: CreatorBot) -> None:

@@ -134,12 +134,15 @@ async def test_interrupted_item_already_sent_is_not_sent_again(services: Service
     async def send() -> None:
         sent.append(1)
 
-    assert await services.broadcasts.send(recipient, send) is Delivery.SENT
+    assert recipient.notice is not None
+    assert await services.notifications.send_once(recipient.notice, send) is Delivery.SENT
     again = await services.jobs.claim(job.id)  # the restart hands the claimed item back
     assert again is not None and again.interrupted
     resumed = await services.broadcasts.recipient(job, again)
     assert resumed.earlier is Delivery.SENT
-    assert await services.broadcasts.send(resumed, send) is Delivery.SENT  # deduplicated
+    assert resumed.notice is not None
+    deduplicated = await services.notifications.send_once(resumed.notice, send)
+    assert deduplicated is Delivery.SENT
     assert sent == [1]
 
 
