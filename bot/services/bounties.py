@@ -285,19 +285,22 @@ class BountyService:
         """``/bounty list``: for a manager (``user_id`` None) every bounty with its counts;
         for a creator the bounties open to them now, and the ones they entered."""
         now = self._clock.now()
-        creator = None
-        if user_id is not None:
-            creator = await self._active_creator(guild_id, user_id)
+        bounties = await self.bounties(guild_id)
+        if user_id is None:
+            return [Standing(b, await self._repo.counts(self._db, b.id)) for b in bounties]
+        creator = await self._active_creator(guild_id, user_id)
+        mine = {e.bounty_id: e for e in await self._repo.entries_of_creator(self._db, creator.id)}
+        in_segment: dict[str, bool] = {}  # bounties share segments: each resolved once
         result = []
-        for bounty in await self.bounties(guild_id):
-            counts = await self._repo.counts(self._db, bounty.id)
-            if creator is None:
-                result.append(Standing(bounty, counts))
-                continue
-            mine = await self._repo.entry_of(self._db, bounty.id, creator.id)
-            can_take = bounty.is_open(now) and await self._in_segment(bounty, creator.id)
-            if can_take or mine is not None:
-                result.append(Standing(bounty, counts, mine, can_take))
+        for bounty in bounties:
+            can_take = bounty.is_open(now)
+            if can_take and bounty.segment not in in_segment:
+                in_segment[bounty.segment] = await self._in_segment(bounty, creator.id)
+            can_take = can_take and in_segment[bounty.segment]
+            entry = mine.get(bounty.id)
+            if can_take or entry is not None:
+                counts = await self._repo.counts(self._db, bounty.id)
+                result.append(Standing(bounty, counts, entry, can_take))
         return result
 
     async def close(self, guild_id: int, bounty_id: int, actor_id: int) -> Bounty:
